@@ -1,0 +1,264 @@
+"""Quality benchmark: glassnet, scikit-learn's MLP and PyTorch, same network, epochs and optimizer.
+
+Each (dataset, framework, seed) trains the architecture of ``SETTINGS`` with SGD, Nesterov
+momentum 0.9 and a constant learning rate (the one schedule all three share), then reports test
+accuracy and wall time of training (loading excluded). The seed changes the initial weights and
+the batch order; the train/test split is fixed (the official one for MNIST and Fashion-MNIST, a
+stratified split with ``random_state=0`` otherwise). Weight initialisation is each framework's
+own default for the architecture, as a user would get it.
+
+One row is one command, from the repository root::
+
+    python benchmarks/quality.py --datasets digits --seeds 0 1 2 --json digits.json
+
+Report conditions: the load average is recorded in the JSON; the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One dataset's shared training recipe."""
+
+    hidden: tuple[int, ...]
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    dtype: str
+
+
+SETTINGS = {
+    "mnist": Setting((800,), 10, 128, 0.05, "float32"),
+    "fashion-mnist": Setting((800,), 10, 128, 0.05, "float32"),
+    "digits": Setting((100,), 30, 32, 0.05, "float64"),
+    "churn": Setting((8, 8), 40, 32, 0.01, "float64"),
+}
+Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def load(name: str, root: Path) -> Data:
+    """``(X_train, y_train, X_test, y_test)``, features scaled, labels integers."""
+    from sklearn.model_selection import train_test_split
+
+    from glassnet import datasets
+
+    if name in ("mnist", "fashion-mnist"):
+        loader = datasets.load_mnist if name == "mnist" else datasets.load_fashion_mnist
+        X_train, y_train, X_test, y_test = loader(root / name, scale=True)
+        return X_train, y_train.astype(np.int64), X_test, y_test.astype(np.int64)
+    if name == "digits":
+        X, y = datasets.load_digits()
+        X = X / 16.0
+    else:
+        X, y = _churn(root / "churn-modelling" / "Churn_Modelling.csv")
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25 if name == "digits" else 0.2, stratify=y, random_state=0
+    )
+    if name == "churn":  # standardise with the training split's statistics only
+        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+        X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+    return X_train, y_train, X_test, y_test
+
+
+def _churn(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Drop identifiers, one-hot Geography and Gender (as examples/churn.py does)."""
+    import pandas as pd
+
+    table = pd.read_csv(path).drop(columns=["RowNumber", "CustomerId", "Surname"])
+    X = pd.get_dummies(
+        table.drop(columns="Exited"), columns=["Geography", "Gender"], drop_first=True
+    )
+    return X.to_numpy(dtype=float), table["Exited"].to_numpy()
+
+
+# ------------------------------------------------------------------ the three trainers
+def train_glassnet(data: Data, s: Setting, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    import glassnet as gn
+
+    X_train, y_train = data[0], data[1]
+    rng = np.random.default_rng(seed)
+    binary = len(np.unique(y_train)) == 2
+    sizes = [X_train.shape[1], *s.hidden]
+    layers = [
+        gn.Dense(n_in, n_out, "relu", weight_init="he_uniform", rng=rng)
+        for n_in, n_out in itertools.pairwise(sizes)
+    ]
+    n_out = 1 if binary else int(y_train.max()) + 1
+    layers.append(gn.Dense(sizes[-1], n_out, "sigmoid" if binary else "softmax", rng=rng))
+    loss = "binary_cross_entropy" if binary else "categorical_cross_entropy"
+    net = gn.Network(layers, loss=loss, dtype=s.dtype)
+    optimizer = gn.SGD(learning_rate=s.learning_rate, momentum=0.9, nesterov=True)
+    y = y_train[:, None] if binary else y_train
+    net.fit(X_train, y, optimizer=optimizer, epochs=s.epochs, batch_size=s.batch_size, rng=rng)
+    if binary:
+        return lambda X: (net.predict(X)[:, 0] > 0.5).astype(np.int64)
+    return lambda X: net.predict(X).argmax(axis=1)
+
+
+def train_sklearn(data: Data, s: Setting, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=s.hidden,
+        solver="sgd",
+        learning_rate_init=s.learning_rate,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        batch_size=s.batch_size,
+        max_iter=s.epochs,
+        n_iter_no_change=s.epochs + 1,  # run exactly `epochs` epochs, like the others
+        alpha=0.0,
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # expected: fixed epochs
+        model.fit(data[0].astype(s.dtype), data[1])
+    return model.predict
+
+
+def train_torch(data: Data, s: Setting, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(TORCH_THREADS[0])
+    dtype = getattr(torch, s.dtype)
+    X = torch.as_tensor(data[0], dtype=dtype)
+    y = torch.as_tensor(data[1], dtype=torch.int64)
+    sizes = [X.shape[1], *s.hidden]
+    modules: list[torch.nn.Module] = []
+    for n_in, n_out in itertools.pairwise(sizes):
+        modules += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
+    modules.append(torch.nn.Linear(sizes[-1], int(y.max()) + 1))  # softmax inside the loss
+    model = torch.nn.Sequential(*modules).to(dtype)
+    optimizer = torch.optim.SGD(model.parameters(), lr=s.learning_rate, momentum=0.9, nesterov=True)
+    loss = torch.nn.CrossEntropyLoss()
+    for _ in range(s.epochs):
+        for batch in torch.randperm(len(X)).split(s.batch_size):
+            optimizer.zero_grad()
+            loss(model(X[batch]), y[batch]).backward()
+            optimizer.step()
+
+    def predict(X_new: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.as_tensor(X_new, dtype=dtype)).argmax(dim=1).numpy()
+
+    return predict
+
+
+TORCH_THREADS = [1]  # --torch-threads; spin-waiting threads are slow on a shared machine
+TRAINERS = {"glassnet": train_glassnet, "sklearn": train_sklearn, "torch": train_torch}
+
+
+# ------------------------------------------------------------------ running and reporting
+def run_one(name: str, data: Data, framework: str, seed: int) -> dict[str, float]:
+    """Train once; return test accuracy and training wall time in seconds."""
+    start = time.perf_counter()
+    predict = TRAINERS[framework](data, SETTINGS[name], seed)
+    seconds = time.perf_counter() - start
+    accuracy = float(np.mean(predict(data[2]) == data[3]))
+    return {"seed": seed, "accuracy": accuracy, "seconds": seconds}
+
+
+def summarise(runs: list[dict[str, float]]) -> dict[str, float]:
+    accuracy = np.array([r["accuracy"] for r in runs])
+    seconds = np.array([r["seconds"] for r in runs])
+    return {
+        "accuracy_mean": float(accuracy.mean()),
+        "accuracy_std": float(accuracy.std()),
+        "seconds_mean": float(seconds.mean()),
+        "seconds_std": float(seconds.std()),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    """A Markdown table: one line per (dataset, framework)."""
+    lines = [
+        "| dataset | framework | network | epochs | seeds | test accuracy | train time (s) |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        s = r["summary"]
+        lines.append(
+            f"| {r['dataset']} | {r['framework']} | {r['network']} | {r['setting']['epochs']} | "
+            f"{len(r['runs'])} | {100 * s['accuracy_mean']:.2f}% ± {100 * s['accuracy_std']:.2f} | "
+            f"{s['seconds_mean']:.1f} ± {s['seconds_std']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def available(framework: str) -> bool:
+    """PyTorch is optional: its rows are skipped, with a note, when it is not installed."""
+    if framework != "torch":
+        return True
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("note: PyTorch is not installed; its rows are skipped")
+        return False
+    return True
+
+
+def conditions() -> dict:
+    return {
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "MALLOC_MMAP_THRESHOLD_": os.environ.get("MALLOC_MMAP_THRESHOLD_", "default"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", choices=list(SETTINGS), default=list(SETTINGS))
+    parser.add_argument("--frameworks", nargs="+", choices=list(TRAINERS), default=list(TRAINERS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--torch-threads", type=int, default=1, help="torch.set_num_threads")
+    parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    args = parser.parse_args(argv)
+    TORCH_THREADS[0] = args.torch_threads
+    frameworks = [f for f in args.frameworks if available(f)]
+    rows, info = [], {**conditions(), "torch_threads": args.torch_threads}
+    for name in args.datasets:
+        data = load(name, args.data)
+        network = "-".join(str(n) for n in (data[0].shape[1], *SETTINGS[name].hidden))
+        for framework in frameworks:
+            runs = [run_one(name, data, framework, seed) for seed in args.seeds]
+            rows.append(
+                {
+                    "dataset": name,
+                    "framework": framework,
+                    "network": network + "-out",
+                    "setting": asdict(SETTINGS[name]),
+                    "runs": runs,
+                    "summary": summarise(runs),
+                }
+            )
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    print(table(rows))
+    if args.json is not None:
+        temporary = args.json.with_suffix(args.json.suffix + ".tmp")
+        temporary.write_text(json.dumps({"conditions": info, "rows": rows}, indent=2))
+        temporary.replace(args.json)  # never a half-written file
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

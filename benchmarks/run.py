@@ -1,0 +1,231 @@
+"""glassnet's benchmark: the same MLP, data, batch size and dtype in glassnet and its peers.
+
+Run from the repository root::
+
+    python benchmarks/run.py            # the full table, under 10 minutes
+    python benchmarks/run.py --quick    # one network, float32, under 1 minute
+    python benchmarks/run.py --smoke    # seconds; what the test suite runs
+
+Each cell trains one epoch of ``n`` MNIST-shaped samples (synthetic: speed does not depend on
+the values) and keeps the best of ``repeats`` runs: the machine is shared, and the best run is
+the one least disturbed. All tools are measured in the same process, one after the other, so
+their ratios are comparable even when the absolute numbers are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peers
+import worked
+
+MODES: dict[str, dict[str, Any]] = {
+    "full": {
+        "networks": [(784, 128, 10), (784, 256, 128, 10)],
+        "dtypes": ["float32", "float64"],
+        "batches": {1: 3000, 32: 20000, 128: 30000, 512: 30000},
+        "repeats": 3,
+        "memory_samples": 60000,
+        "worked_steps": 10000,
+    },
+    "quick": {
+        "networks": [(784, 128, 10)],
+        "dtypes": ["float32"],
+        "batches": {1: 1000, 32: 6000, 128: 10000, 512: 10000},
+        "repeats": 2,
+        "memory_samples": 20000,
+        "worked_steps": 10000,
+    },
+    "smoke": {
+        "networks": [(784, 32, 10)],
+        "dtypes": ["float32"],
+        "batches": {1: 50, 64: 512},
+        "repeats": 2,
+        "memory_samples": 1000,
+        "worked_steps": 200,
+    },
+}
+LEARNING_RATE = 0.01
+N_CLASSES = 10
+
+
+def mnist_shaped(n_samples: int, dtype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x`` in [0, 1) of shape (n_samples, 784), integer labels, and their one-hot targets."""
+    rng = np.random.default_rng(42)
+    x = rng.random((n_samples, 784), dtype=np.float64).astype(dtype)
+    labels = rng.integers(0, N_CLASSES, n_samples)
+    y = np.zeros((n_samples, N_CLASSES), dtype=dtype)
+    y[np.arange(n_samples), labels] = 1.0
+    return x, labels, y
+
+
+def starting_parameters(sizes: tuple[int, ...], dtype: str) -> tuple[list, list]:
+    """Glorot-uniform weights and zero biases, shared by every tool."""
+    rng = np.random.default_rng(0)
+    weights, biases = [], []
+    for n_in, n_out in itertools.pairwise(sizes):
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        weights.append(rng.uniform(-limit, limit, (n_in, n_out)).astype(dtype))
+        biases.append(np.zeros(n_out, dtype=dtype))
+    return weights, biases
+
+
+def best_time(function: Any, repeats: int) -> float:
+    """The shortest of ``repeats`` wall-clock runs of ``function()``, in seconds."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def matmul_peak(dtype: str, repeats: int) -> float:
+    """The matrix-multiply speed of this machine in GFLOP/s: ``2 n³`` flops per ``n×n`` product."""
+    n = 2048
+    a = np.random.default_rng(0).random((n, n)).astype(dtype)
+    out = np.empty_like(a)
+    seconds = best_time(lambda: np.matmul(a, a, out=out), max(repeats, 3))
+    return 2 * n**3 / seconds / 1e9
+
+
+def flops_per_sample(sizes: tuple[int, ...]) -> tuple[int, int]:
+    """``6 × weights`` (the usual count) and the flops performed: the first layer needs no
+    ``dL/dx``, so it costs 4 flops per weight (forward, ``dL/dW``) instead of 6."""
+    counts = [a * b for a, b in itertools.pairwise(sizes)]
+    return 6 * sum(counts), 4 * counts[0] + 6 * sum(counts[1:])
+
+
+def run_cell(sizes, dtype, batch_size, n_samples, repeats, peak) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """One row of the table: samples/s of every tool, glassnet's ratios and GFLOP/s."""
+    x, labels, y = mnist_shaped(n_samples, dtype)
+    weights, biases = starting_parameters(sizes, dtype)
+    row: dict[str, Any] = {"network": "-".join(map(str, sizes)), "dtype": dtype}
+    row.update(batch_size=batch_size, n_samples=n_samples, samples_per_s={}, notes=[])
+    for name, make in peers.TOOLS.items():
+        if name == "pytorch" and not peers.torch_available():
+            row["notes"].append("pytorch skipped: torch is not installed")
+            continue
+        epoch = make(x, labels, y, weights, biases, batch_size, LEARNING_RATE)
+        row["samples_per_s"][name] = n_samples / best_time(epoch, repeats)
+    speeds = row["samples_per_s"]
+    row["ratios"] = {k: speeds["glassnet"] / v for k, v in speeds.items() if k != "glassnet"}
+    nominal, performed = flops_per_sample(sizes)
+    row["gflops_nominal"] = nominal * speeds["glassnet"] / 1e9
+    row["gflops_performed"] = performed * speeds["glassnet"] / 1e9
+    row["fraction_of_peak"] = row["gflops_performed"] / peak
+    return row
+
+
+def peak_memory(sizes: tuple[int, ...], n_samples: int) -> dict[str, Any]:
+    """Peak traced memory of a float32 glassnet epoch (batch 128) against data + model."""
+    x, labels, y = mnist_shaped(n_samples, "float32")
+    weights, biases = starting_parameters(sizes, "float32")
+    model = sum(w.nbytes + b.nbytes for w, b in zip(weights, biases, strict=True))
+    data_and_model = x.nbytes + y.nbytes + model
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    peers.glassnet(x, labels, y, weights, biases, 128, LEARNING_RATE)()
+    peak = tracemalloc.get_traced_memory()[1] - baseline
+    tracemalloc.stop()
+    ratio = (data_and_model + peak) / data_and_model
+    return {
+        "network": "-".join(map(str, sizes)),
+        "n_samples": n_samples,
+        "bytes_data_and_model": data_and_model,
+        "bytes_peak_during_fit": peak,
+        "ratio": ratio,
+    }
+
+
+def conditions() -> dict[str, Any]:
+    """What the numbers depend on: machine, load, malloc setting, library versions."""
+    malloc = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+        "malloc": malloc or "default (no MALLOC_* variables set)",
+        "machine": platform.machine(),
+    }
+    if peers.torch_available():
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = os.cpu_count()
+    import sklearn
+
+    info["sklearn"] = sklearn.__version__
+    return info
+
+
+def print_table(result: dict[str, Any]) -> None:
+    tools = ["glassnet", "yardstick", "pytorch", "sklearn"]
+    header = f"{'network':<16}{'dtype':<8}{'batch':>6}" + "".join(f"{t:>11}" for t in tools)
+    header += f"{'÷yard':>7}{'÷torch':>7}{'÷skl':>7}{'GFLOP/s':>9}{'peak%':>7}"
+    print("samples/s (best of runs), glassnet ÷ peer, GFLOP/s performed, % of matmul peak")
+    print(header)
+    for row in result["rows"]:
+        speeds, ratios = row["samples_per_s"], row["ratios"]
+        line = f"{row['network']:<16}{row['dtype']:<8}{row['batch_size']:>6}"
+        line += "".join(f"{speeds[t]:>11,.0f}" if t in speeds else f"{'-':>11}" for t in tools)
+        line += "".join(
+            f"{ratios[t]:>7.2f}" if t in ratios else f"{'-':>7}"
+            for t in ("yardstick", "pytorch", "sklearn")
+        )
+        line += f"{row['gflops_performed']:>9.1f}{100 * row['fraction_of_peak']:>6.0f}%"
+        print(line)
+    print("matmul peak GFLOP/s:", {k: round(v, 1) for k, v in result["matmul_peak"].items()})
+    memory = result["memory"]
+    print(
+        f"peak memory of a float32 fit ({memory['network']}, {memory['n_samples']} samples): "
+        f"{memory['ratio']:.3f} × data + model"
+    )
+    print(worked.describe(result["worked_example"]))
+    print("conditions:", json.dumps(result["conditions"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help="one network, float32 (< 1 min)")
+    group.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
+    parser.add_argument("--json", default="benchmarks/results.json", help="where to write JSON")
+    args = parser.parse_args(argv)
+    mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
+    mode = MODES[mode_name]
+    result: dict[str, Any] = {"mode": mode_name, "conditions": conditions(), "rows": []}
+    result["matmul_peak"] = {d: matmul_peak(d, mode["repeats"]) for d in mode["dtypes"]}
+    for sizes in mode["networks"]:
+        for dtype in mode["dtypes"]:
+            for batch_size, n_samples in mode["batches"].items():
+                peak = result["matmul_peak"][dtype]
+                cell = run_cell(sizes, dtype, batch_size, n_samples, mode["repeats"], peak)
+                result["rows"].append(cell)
+    result["memory"] = peak_memory(mode["networks"][-1], mode["memory_samples"])
+    result["worked_example"] = worked.measure(mode["worked_steps"], mode["repeats"])
+    print_table(result)
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(result, indent=2))
+    temporary.replace(path)  # never a half-written file
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Bank churn through glassnet's scikit-learn estimator: a drop-in for sklearn's MLPClassifier.
+
+The CSV's categorical columns go through a scikit-learn pipeline: one-hot Geography and Gender,
+standardise the numbers, then ``glassnet.MLPClassifier`` with two hidden layers of 8 ReLU units,
+Adam, stratified 80/20 split. Compare examples/churn.py, which builds the same network by hand.
+
+Run from the repository root: python examples/churn_estimator.py [--data CSV] [--quick]
+"""
+
+import argparse
+import warnings
+
+import pandas as pd
+from _plot import save_loss_curve
+from sklearn.compose import make_column_transformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import glassnet as gn
+
+parser = argparse.ArgumentParser(description="Predict bank churn with glassnet.MLPClassifier.")
+parser.add_argument("--data", default="../shared/datasets/churn-modelling/Churn_Modelling.csv")
+parser.add_argument("--quick", action="store_true", help="3 epochs: a smoke test")
+parser.add_argument("--plot", default="churn_estimator_loss.png", help="where to save the curve")
+args = parser.parse_args()
+
+table = pd.read_csv(args.data).drop(columns=["RowNumber", "CustomerId", "Surname"])
+X, y = table.drop(columns="Exited"), table["Exited"]
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
+encode = make_column_transformer(
+    (OneHotEncoder(drop="first"), ["Geography", "Gender"]), remainder=StandardScaler()
+)
+classifier = gn.MLPClassifier(
+    hidden_layer_sizes=(8, 8), max_iter=3 if args.quick else 60, tol=0.0, random_state=0
+)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget is the intent
+    model = make_pipeline(encode, classifier).fit(X_train, y_train)
+
+print(
+    f"churn via glassnet.MLPClassifier: held-out accuracy {model.score(X_test, y_test):.2%} "
+    f"after {classifier.n_iter_} epochs"
+)
+save_loss_curve(classifier.loss_curve_, args.plot, "bank churn, MLPClassifier(8, 8)")

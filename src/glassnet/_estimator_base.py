@@ -1,0 +1,263 @@
+"""The shared core of :class:`~glassnet.MLPClassifier` and :class:`~glassnet.MLPRegressor`.
+
+Parameters, defaults and meanings are scikit-learn's. The model is a :class:`glassnet.Network`
+(``network_``); ``coefs_`` and ``intercepts_`` are live views of its weights and biases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._estimator_stochastic import fit_stochastic
+from ._estimator_training import BatchL2, loss_and_gradient
+from ._estimator_validation import check_parameters, copy_into, unpack
+from ._validation import as_dtype
+from .layers import Dense, Dropout
+from .network import Network
+from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from .regularizers import L1
+
+ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+
+class BaseMLP(BaseEstimator):
+    """scikit-learn's MLP parameters on a glassnet network; see the public subclasses."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        max_fun: int = 15000,
+        l1: float = 0.0,
+        dropout: float = 0.0,
+        dtype: Any = None,
+        output_activation: str | None = None,
+        restore_best_weights: bool = False,
+        callbacks: Any = None,
+    ) -> None:
+        self.output_activation = output_activation
+        self.restore_best_weights = restore_best_weights
+        self.callbacks = callbacks
+        self.l1 = l1
+        self.dropout = dropout
+        self.dtype = dtype
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # ------------------------------------------------------------- live parameters
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices, ``coefs_[i]`` of shape (n_units[i], n_units[i+1]); live views."""
+        return [layer.weights.value for layer in self._dense()]
+
+    @coefs_.setter
+    def coefs_(self, values: list[Any]) -> None:
+        copy_into([layer.weights for layer in self._dense()], values, "coefs_")
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors, ``intercepts_[i]`` of shape (n_units[i+1],); live views."""
+        return [layer.bias.value for layer in self._dense()]
+
+    @intercepts_.setter
+    def intercepts_(self, values: list[Any]) -> None:
+        copy_into([layer.bias for layer in self._dense()], values, "intercepts_")
+
+    @property
+    def n_layers_(self) -> int:
+        return len(self._dense()) + 1
+
+    def _dense(self) -> list[Dense]:
+        if "network_" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no parameters before fit")
+        return [layer for layer in self.network_.layers if isinstance(layer, Dense)]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle; parameters loaded from a read-only memory map become writable copies."""
+        self.__dict__.update(state)
+        for layer in self._dense() if "network_" in state else []:
+            for parameter in layer.parameters():
+                if not parameter.value.flags.writeable:
+                    parameter.value = parameter.value.copy()
+                if not parameter.grad.flags.writeable:
+                    parameter.grad = parameter.grad.copy()
+            layer._workspace.clear()
+
+    # ------------------------------------------------------------- building the network
+    def _hidden_activations(self, n_hidden: int) -> list[str]:
+        names = (
+            [self.activation] * n_hidden if isinstance(self.activation, str) else self.activation
+        )
+        names = list(names)
+        if len(names) != n_hidden or any(n not in ACTIVATIONS for n in names):
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)} or a list of {n_hidden} of "
+                f"them (one per hidden layer), got {self.activation!r}"
+            )
+        return names
+
+    def _build_network(self, units: list[int], dtype: np.dtype) -> Network:
+        """scikit-learn's initialization: every weight and bias ``~ U(-r, r)``,
+        ``r = √(f / (fan_in + fan_out))`` with ``f = 2`` for logistic and 6 otherwise,
+        drawn layer by layer (weights, then bias) from ``self._random_state``."""
+        hidden = self._hidden_activations(len(units) - 2)
+        activations = [ACTIVATIONS[a] for a in hidden] + [self._output_activation()]
+        layers: list[Any] = []
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(units)):
+            factor = 2.0 if hidden[min(i, len(hidden) - 1)] == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            w = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+            b = self._random_state.uniform(-bound, bound, fan_out)
+            layers.append(Dense(fan_in, fan_out, activations[i], weights=w, bias=b, dtype=dtype))
+            if self.dropout and i < len(hidden):  # after each hidden layer, never the output
+                layers.append(Dropout(self.dropout, rng=self._random_state.randint(2**31)))
+        self._penalty = BatchL2(self.alpha)
+        l1 = [L1(self.l1)] if self.l1 else []
+        return Network(layers, loss=self._loss_name(), penalties=[self._penalty, *l1])
+
+    # ------------------------------------------------------------- fitting
+    def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
+        sizes = check_parameters(self)
+        first_pass = "network_" not in self.__dict__ or not (self.warm_start or incremental)
+        x, y2 = self._validate_input(X, y, incremental, reset=first_pass)
+        w = None if sample_weight is None else _check_sample_weight(sample_weight, x, dtype=x.dtype)
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            dtype = x.dtype if self.dtype is None else as_dtype(self.dtype)
+            self.network_ = self._build_network([x.shape[1], *sizes, y2.shape[1]], dtype)
+            self.n_iter_, self.t_ = 0, 0
+            self.n_outputs_ = y2.shape[1]
+            self._reset_curves()
+        x, y2 = x.astype(self.network_.dtype, copy=False), y2.astype(self.network_.dtype)
+        w = self._weigh_classes(y2, w, incremental)
+        w = None if w is None else w.astype(self.network_.dtype, copy=False)
+        self._penalty.alpha = self.alpha
+        try:
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(x, y2, w)
+            else:
+                fit_stochastic(self, x, y2, w, incremental)
+        finally:
+            self._penalty.weight_sum = None  # later evaluations divide by their own batch
+        if not all(np.isfinite(p.value).all() for p in self.network_.parameters()):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            )
+        return self
+
+    def _weigh_classes(self, y: np.ndarray, w: np.ndarray | None, incremental: bool) -> Any:
+        """Sample weights times class weights; the regressor has none."""
+        return w
+
+    def _reset_curves(self) -> None:
+        self.loss_curve_: list[float] = []
+        self.validation_loss_curve_: list[float] | None = [] if self.early_stopping else None
+        self._no_improvement_count = 0
+        self.validation_scores_: list[float] | None = [] if self.early_stopping else None
+        self.best_validation_score_: float | None = -np.inf if self.early_stopping else None
+        self.best_loss_: float | None = None if self.early_stopping else np.inf
+
+    def _make_optimizer(self) -> Optimizer:
+        """The engine's optimizer for ``solver``; 'sgd' and 'adam' are scikit-learn's rules,
+        the others are glassnet's additions (with their usual defaults besides the rate)."""
+        rate, eps = self.learning_rate_init, self.epsilon
+        if self.solver == "sgd":
+            nesterov = bool(self.nesterovs_momentum) and self.momentum > 0
+            return SGD(rate, momentum=self.momentum, nesterov=nesterov)
+        factories: dict[str, Any] = {
+            "adam": lambda: Adam(rate, self.beta_1, self.beta_2, eps),
+            "adamw": lambda: AdamW(rate, self.beta_1, self.beta_2, eps),
+            "rmsprop": lambda: RMSprop(rate, epsilon=eps),
+            "adagrad": lambda: Adagrad(rate),
+            "adadelta": lambda: Adadelta(rate),
+        }
+        optimizer: Optimizer = factories[self.solver]()
+        return optimizer
+
+    def _fit_lbfgs(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
+        parameters = self.network_.parameters()
+
+        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            unpack(parameters, flat)
+            value, grads = loss_and_gradient(self.network_, self._penalty, x, y, w)
+            return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+
+        start = np.concatenate([p.value.ravel() for p in parameters]).astype(np.float64)
+        result = scipy.optimize.minimize(
+            objective,
+            start,
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+        )
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations (status="
+                f"{result.status}): {result.message}. Increase max_iter or scale the data.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+        unpack(parameters, result.x)
+
+    # ------------------------------------------------------------- prediction
+    def _forward(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "network_")
+        x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return self.network_.predict(x.astype(self.network_.dtype, copy=False))
+
+    def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
+        return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)

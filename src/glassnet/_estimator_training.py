@@ -1,0 +1,124 @@
+"""scikit-learn's MLP training rules, written on the engine's ``train_step``.
+
+The estimators need scikit-learn's exact per-epoch semantics: the shuffling order drawn from a
+``RandomState`` shared with the initialization and the validation split, the learning rate
+changed between epochs (invscaling, adaptive), the stopping count over the training loss or the
+validation *score*, and an L2 penalty divided by the batch's weight sum. ``Network.fit`` shuffles
+with its own generator and has no per-batch penalty denominator, so :func:`run_epoch` is a short
+epoch loop that calls :func:`glassnet.training.train_step` for every batch: steps 2-5 stay the
+engine's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .optimizers import Optimizer
+from .parameters import Parameter
+from .training import train_step
+
+
+class BatchL2:
+    """scikit-learn's penalty ``½ α Σ‖W‖² / s`` with ``s`` the sample-weight sum of the batch
+    being evaluated.
+
+    Gradient: ``α W / s`` added to each weight gradient (biases are not penalised). ``s`` is
+    ``weight_sum`` when the training loop sets it for a weighted batch, else the number of rows
+    of the network's current forward pass: after ``fit``, ``network_.loss(X, y)`` divides by
+    ``len(X)``, never by the size of the last training batch.
+    """
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+        self.weight_sum: float | None = None
+
+    def denominator(self, network: Any) -> float:
+        """``s``: the batch's weight sum, or the rows of the last forward pass."""
+        if self.weight_sum is not None:
+            return self.weight_sum
+        return float(network.output_layer.out.shape[0])
+
+    def value(self, network: Any) -> float:
+        if not self.alpha:
+            return 0.0
+        total = sum(float(np.dot(w.ravel(), w.ravel())) for w in _weights(network))
+        return 0.5 * self.alpha * total / self.denominator(network)
+
+    def add_gradient(self, network: Any, recorder: Any = None) -> None:
+        if not self.alpha:
+            return
+        scale = self.alpha / self.denominator(network)
+        for parameter in _weight_parameters(network):
+            parameter.grad += scale * parameter.value
+
+
+def _weight_parameters(network: Any) -> list[Parameter]:
+    return [layer.weights for layer in network.layers if hasattr(layer, "weights")]
+
+
+def _weights(network: Any) -> list[np.ndarray]:
+    return [p.value for p in _weight_parameters(network)]
+
+
+def run_epoch(
+    network: Any,
+    optimizer: Optimizer,
+    penalty: BatchL2,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    order: np.ndarray | None,
+    batch_size: int,
+    batch_hooks: Sequence[Any] = (),
+    state: Any = None,
+) -> float:
+    """One pass over the data in scikit-learn's batches; returns the epoch loss.
+
+    ``order`` is the (shuffled) sample order, or None to take consecutive rows. The epoch loss
+    is ``Σ batch_loss · n_batch / n_samples``, each batch loss taken before its update.
+    ``batch_hooks`` are callbacks whose ``on_batch_begin``/``on_batch_end`` get ``state``.
+    """
+    x, y, w = arrays
+    n_samples = x.shape[0]
+    total = 0.0
+    for start in range(0, n_samples, batch_size):
+        rows: Any = slice(start, start + batch_size)
+        if order is not None:
+            rows = order[rows]
+        xb, yb = x[rows], y[rows]
+        wb = None if w is None else w[rows]
+        penalty.weight_sum = None if wb is None else float(wb.sum())
+        for hook in batch_hooks:
+            hook.on_batch_begin(state)
+        total += train_step(network, optimizer, xb, yb, wb) * xb.shape[0]
+        for hook in batch_hooks:
+            hook.on_batch_end(state)
+    penalty.weight_sum = None
+    return total / n_samples
+
+
+def loss_and_gradient(
+    network: Any, penalty: BatchL2, x: np.ndarray, y: np.ndarray, w: np.ndarray | None
+) -> tuple[float, list[np.ndarray]]:
+    """Full-batch loss and gradients (for L-BFGS), parameters in the network's order."""
+    penalty.weight_sum = None if w is None else float(w.sum())
+    try:
+        network.forward(x)
+        value = network.batch_loss(y, w)
+        network.backward(y, w)
+    finally:
+        penalty.weight_sum = None
+    return value, [p.grad for p in network.parameters()]
+
+
+def evaluate_loss(
+    network: Any, penalty: BatchL2, x: np.ndarray, y: np.ndarray, w: np.ndarray | None
+) -> float:
+    """The loss (penalty included, as in training) on held-out data; changes nothing."""
+    penalty.weight_sum = None if w is None else float(w.sum())
+    try:
+        network.forward(x)
+        return float(network.batch_loss(y, w))
+    finally:
+        penalty.weight_sum = None

@@ -1,0 +1,193 @@
+"""Render a :class:`~glassnet.trace.Trace`: the seven-step text, plain dicts, HTML tables.
+
+Numbers print with a fixed number of decimals (default 9, the published precision), so that
+0.751365070 shows the tutorials' 0.75136507 digit for digit; very small or large numbers
+switch to scientific notation. Negative numbers use the minus sign ``−``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+HEADINGS = (
+    "Step 1. Initialization: the starting parameters",
+    "Step 2. Forward propagation",
+    "Step 3. The loss",
+    "Step 4. Backpropagation: the output layer",
+    "Step 5. Backpropagation: the hidden layers",
+    "Step 6. The update",
+    "Step 7. The iteration",
+)
+
+
+def fmt(value: Any, precision: int) -> str:
+    """``value`` with ``precision`` decimals, or in scientific notation when it would vanish."""
+    value = float(value)
+    small = value != 0 and abs(value) < 10.0 ** -max(precision - 1, 0)
+    text = f"{value:.{precision}e}" if small or abs(value) >= 1e6 else f"{value:.{precision}f}"
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+class Names:
+    """The tutorials' names (i1, h1, o1, w1, b1) or matrix names (layer[0].weights[0, 1])."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.tutorial = trace.names == "tutorial"
+        sizes = [trace.x.shape[1]] + [layer.out.shape[1] for layer in trace.layers]
+        self.neurons = [self._level(level, size, len(sizes)) for level, size in enumerate(sizes)]
+        self.weights: dict[tuple[int, ...], str] = {}
+        counter = 0
+        for level in range(1, len(sizes)):
+            for j in range(sizes[level]):
+                for i in range(sizes[level - 1]):
+                    counter += 1
+                    matrix = f"layer[{level - 1}].weights[{i}, {j}]"
+                    self.weights[(level - 1, i, j)] = f"w{counter}" if self.tutorial else matrix
+
+    def _level(self, level: int, size: int, n_levels: int) -> list[str]:
+        if not self.tutorial:
+            return [f"x[{j}]" if level == 0 else f"layer[{level - 1}][{j}]" for j in range(size)]
+        if level == 0 or level == n_levels - 1:
+            prefix = "i" if level == 0 else "o"
+        else:
+            prefix = "h" if n_levels == 3 else f"h{level}_"
+        return [f"{prefix}{j + 1}" for j in range(size)]
+
+    def value(self, level: int, i: int) -> str:
+        """The symbol of the i-th input of the layer above ``level``: i1, or out_h1."""
+        name = self.neurons[level][i]
+        return name if level == 0 else f"out_{name}"
+
+    def bias(self, layer: int, j: int | None) -> str:
+        """``b{layer+1}`` for a layer's shared fixed bias (j None), else one neuron's bias."""
+        if j is None:
+            return f"b{layer + 1}" if self.tutorial else f"layer[{layer}].bias"
+        return f"b_{self.neurons[layer + 1][j]}" if self.tutorial else f"layer[{layer}].bias[{j}]"
+
+
+def shared_bias(record: Any) -> bool:
+    """A fixed bias with one value for the whole layer is shown per layer, as published."""
+    return not record.trainable and bool(np.all(record.before == record.before.flat[0]))
+
+
+def render_text(trace: Trace, precision: int, max_weights: int = 200) -> str:
+    n_weights = sum(p.before.size for p in trace.parameters if p.kind == "weights")
+    if n_weights > max_weights or trace.x.shape[0] > 10:
+        return render_summary(trace, precision, n_weights)
+    from ._trace_steps import Steps
+
+    return Steps(trace, Names(trace), precision).text()
+
+
+def to_dict(trace: Trace) -> dict[str, Any]:
+    """Plain lists, floats and strings: ``json.dumps(trace.to_dict())`` works."""
+    names = Names(trace)
+    parameters = []
+    for p in trace.parameters:
+        parameters.append(
+            {
+                "layer": p.layer, "kind": p.kind, "trainable": p.trainable,
+                "before": _plain(p.before), "gradient": _plain(p.grad),
+                "penalty_gradient": _plain(p.penalty_grad), "after": _plain(p.after),
+            }
+        )  # fmt: skip
+    layers = [
+        {
+            "layer": layer.index, "activation": layer.activation, "net": _plain(layer.net),
+            "out": _plain(layer.out), "dE_dout": _plain(layer.grad_out),
+            "dout_dnet": _plain(layer.dout_dnet), "delta": _plain(layer.delta),
+        }
+        for layer in trace.layers
+    ]  # fmt: skip
+    return {
+        "names": trace.names,
+        "neurons": names.neurons,
+        "weight_names": {name: list(key) for key, name in names.weights.items()},
+        "x": _plain(trace.x), "y": _plain(trace.y), "sample_scale": _plain(trace.sample_scale),
+        "loss_function": trace.loss_name, "uses_logits": trace.uses_logits,
+        "optimizer": trace.optimizer, "learning_rate": trace.learning_rate,
+        "layers": layers, "parameters": parameters,
+        "loss": trace.loss, "data_loss": trace.data_loss,
+        "loss_per_output": _plain(trace.loss_per_output), "loss_after": trace.loss_after,
+        "history": [[done, loss] for done, loss in trace.history],
+        "final_outputs": _plain(trace.final_outputs), "dry_run": trace.dry_run,
+    }  # fmt: skip
+
+
+def _plain(array: Any) -> Any:
+    return None if array is None else np.asarray(array, dtype=float).tolist()
+
+
+def render_html(trace: Trace, precision: int) -> str:
+    """Three tables for Jupyter: forward values, the loss, and each parameter's update."""
+    names, f = Names(trace), (lambda v: html.escape(fmt(v, precision)))
+    forward = [
+        (names.neurons[k + 1][j], f(layer.net[0, j]), f(layer.out[0, j]))
+        for k, layer in enumerate(trace.layers)
+        for j in range(layer.out.shape[1])
+    ]
+    updates = []
+    for p in trace.parameters:
+        for index in np.ndindex(p.before.shape):
+            if p.kind == "weights":
+                name = names.weights[(p.layer, *index)]
+            else:
+                name = names.bias(p.layer, index[0])
+            after = p.after[index] if p.after is not None else p.before[index]
+            grad = p.grad[index] if p.grad is not None else np.nan
+            updates.append((name, f(p.before[index]), f(grad), f(after)))
+    losses = [("E (batch)", f(trace.loss)), ("E after the update", f(trace.loss_after))]
+    return (
+        _table("Forward pass (first sample)", ("neuron", "net", "out"), forward)
+        + _table("Loss", ("", "value"), losses)
+        + _table(
+            f"Update, η = {f(trace.learning_rate)}", ("parameter", "old", "∂E/∂", "new"), updates
+        )
+    )
+
+
+def _table(caption: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><caption>{html.escape(caption)}</caption><tr>{head}</tr>{body}</table>"
+
+
+def _norm(array: np.ndarray | None) -> float:
+    return float("nan") if array is None else float(np.linalg.norm(array))
+
+
+def render_summary(trace: Trace, precision: int, n_weights: int) -> str:
+    """The seven steps with one line per layer, for networks too large to print in full."""
+
+    def f(value: float) -> str:
+        return fmt(value, precision)
+
+    trained = [p for p in trace.parameters if p.trainable and p.after is not None]
+    steps = [
+        [f"layer[{p.layer}].{p.kind}: shape {p.before.shape}, |θ| = {f(_norm(p.before))}"
+         for p in trace.parameters],
+        [f"layer[{r.index}] ({r.activation}): out from {f(r.out.min())} to {f(r.out.max())}"
+         for r in trace.layers],
+        [f"E = {f(trace.loss)}"],
+        [f"layer[{trace.layers[-1].index}]: |δ| = {f(_norm(trace.layers[-1].delta))}"],
+        [f"layer[{r.index}]: |δ| = {f(_norm(r.delta))}" for r in trace.layers[:-1]],
+        [f"η = {f(trace.learning_rate)}"]
+        + [f"layer[{p.layer}].{p.kind}: |∂E/∂θ| = {f(_norm(p.grad))}, "
+           f"|change| = {f(_norm(p.after - p.before))}" for p in trained],
+        [f"after {done} iterations: E = {f(loss)}" for done, loss in trace.history],
+    ]  # fmt: skip
+    lines = [
+        f"{n_weights} weights and {trace.x.shape[0]} samples: too many to print one by one; "
+        "use trace.to_dict() or `glassnet explain --json` for every number.",
+        "",
+    ]
+    for heading, step in zip(HEADINGS, steps, strict=True):
+        lines += [heading, "-" * len(heading), *(f"  {line}" for line in step), ""]
+    return "\n".join(lines).rstrip() + "\n"

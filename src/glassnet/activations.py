@@ -1,0 +1,261 @@
+"""Steps 2 and 4: activation functions ``a = f(z)`` and their derivatives.
+
+An activation is a pure function object with no state of its own (the layer holds ``z`` and
+``a``), so one instance can serve many layers:
+
+- ``forward(z, out=None) -> a``
+- ``backward(z, a, grad_a, out=None) -> grad_z``, the chain rule ``dL/dz = dL/da · da/dz``
+- ``derivative(z, a, out=None) -> da/dz`` for the element-wise ones (``elementwise = True``),
+  the factor the learner's trace prints as ``∂out/∂net``.
+
+``out`` lets the layer pass a buffer it reuses across steps; the result is written there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_positive, resolve
+
+
+def _out(out: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    return np.empty_like(like) if out is None else out
+
+
+class Activation:
+    """Base class of the element-wise activations: ``backward = grad_a * derivative``."""
+
+    name = "activation"
+    elementwise = True
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(
+        self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        grad_z = self.derivative(z, a, out)
+        grad_z *= grad_a
+        return grad_z
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(vars(self).items()))))
+
+
+class Sigmoid(Activation):
+    """Logistic sigmoid ``a = 1 / (1 + exp(-z))``, ``da/dz = a (1 - a)``.
+
+    Overflow-safe: ``z`` is first raised to the smallest value whose ``exp(-z)`` is finite in the
+    array's dtype (-709 in float64, -88 in float32). Below that the true sigmoid is under 1e-38
+    (float32) or 1e-307 (float64), and that is what is returned.
+    """
+
+    name = "sigmoid"
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = _out(out, z)
+        np.maximum(z, _exp_floor(z.dtype), out=a)
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        a += 1.0
+        np.reciprocal(a, out=a)
+        return a
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        slope = _out(out, a)
+        np.subtract(1.0, a, out=slope)
+        slope *= a
+        return slope
+
+
+def _exp_floor(dtype: np.dtype) -> float:
+    return -88.0 if dtype == np.float32 else -709.0
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent ``a = tanh(z)``, ``da/dz = 1 - a²``."""
+
+    name = "tanh"
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.tanh(z, out=_out(out, z))
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        slope = np.multiply(a, a, out=_out(out, a))
+        np.subtract(1.0, slope, out=slope)
+        return slope
+
+
+class ReLU(Activation):
+    """Rectified linear unit ``a = max(z, 0)``, ``da/dz = 1 if z > 0 else 0``."""
+
+    name = "relu"
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.maximum(z, 0.0, out=_out(out, z))
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.greater(z, 0.0, out=_out(out, z))
+
+    def backward(
+        self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        return np.multiply(grad_a, z > 0.0, out=_out(out, z))
+
+
+class LeakyReLU(Activation):
+    """``a = z if z > 0 else alpha·z``, ``da/dz = 1 if z > 0 else alpha``."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        self.alpha = check_positive(alpha, "alpha")
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = np.multiply(z, self.alpha, out=_out(out, z))
+        return np.maximum(z, a, out=a) if self.alpha <= 1 else np.minimum(z, a, out=a)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        slope = np.greater(z, 0.0, out=_out(out, z))
+        slope *= 1.0 - self.alpha
+        slope += self.alpha
+        return slope
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha})"
+
+
+class ELU(Activation):
+    """``a = z if z > 0 else alpha·(exp(z) - 1)``, ``da/dz = 1 if z > 0 else a + alpha``."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = check_positive(alpha, "alpha")
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = np.minimum(z, 0.0, out=_out(out, z))  # exp only of the non-positive part: no overflow
+        np.expm1(a, out=a)
+        a *= self.alpha
+        np.copyto(a, z, where=z > 0.0)
+        return a
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        slope = np.add(a, self.alpha, out=_out(out, a))
+        np.copyto(slope, 1.0, where=z > 0.0)
+        return slope
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class Softplus(Activation):
+    """``a = log(1 + exp(z))``, as ``max(z, 0) + log1p(exp(-|z|))``; ``da/dz = sigmoid(z)``."""
+
+    name = "softplus"
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = np.abs(z, out=_out(out, z))
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        np.log1p(a, out=a)
+        a += np.maximum(z, 0.0)
+        return a
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return Sigmoid().forward(z, out)
+
+
+class Identity(Activation):
+    """``a = z``, ``da/dz = 1``; the output activation of regression networks."""
+
+    name = "identity"
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return z
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        slope = _out(out, z)
+        slope.fill(1.0)
+        return slope
+
+    def backward(
+        self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        return grad_a
+
+
+class Softmax(Activation):
+    """``a_j = exp(z_j) / Σ_k exp(z_k)`` over each row, computed after subtracting the row maximum.
+
+    Not element-wise: each output depends on every input of its row. The chain rule is the
+    Jacobian-vector product ``dL/dz_j = a_j (dL/da_j - Σ_k a_k dL/da_k)``. Paired with
+    categorical cross-entropy the network skips it and uses ``dL/dz = (a - y) / n`` directly.
+    """
+
+    name = "softmax"
+    elementwise = False
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = np.subtract(z, z.max(axis=1, keepdims=True), out=_out(out, z))
+        np.exp(a, out=a)
+        a /= a.sum(axis=1, keepdims=True)
+        return a
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        raise TypeError("softmax has a Jacobian, not an element-wise derivative; use backward()")
+
+    def backward(
+        self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        grad_z = np.subtract(grad_a, (grad_a * a).sum(axis=1, keepdims=True), out=_out(out, a))
+        grad_z *= a
+        return grad_z
+
+
+ACTIVATIONS: dict[str, type] = {
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "softplus": Softplus,
+    "softmax": Softmax,
+    "identity": Identity,
+    "linear": Identity,
+}
+
+
+def get_activation(spec: Any) -> Activation:
+    """Resolve a name from :data:`ACTIVATIONS` (``"sigmoid"``...) or accept an object."""
+    if spec is None:
+        return Identity()
+    activation: Activation = resolve(spec, ACTIVATIONS, "activation", ("forward", "backward"))
+    return activation
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "ELU",
+    "Activation",
+    "Identity",
+    "LeakyReLU",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "get_activation",
+]

@@ -1,0 +1,207 @@
+"""Callbacks: code that ``fit`` calls at the beginning and end of training, epochs and batches.
+
+Each hook receives the :class:`TrainingState`: the network, the optimizer, the
+:class:`~glassnet.training.History` so far, the epoch number and a ``stop_training`` flag. A
+callback may read the history, set ``state.stop_training = True`` or set
+``state.optimizer.learning_rate`` between epochs. ``fit`` calls the batch hooks only when some
+callback overrides them, so plain training pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_in_range, check_int, check_positive
+from .stopping import Plateau
+
+
+@dataclass
+class TrainingState:
+    """What callbacks see and may change during ``fit``."""
+
+    network: Any
+    optimizer: Any
+    history: Any
+    epoch: int = 0
+    stop_training: bool = False
+    n_samples: int = 0
+    logs: dict[str, float] = field(default_factory=dict)
+
+
+class Callback:
+    """Base class: override any of the six hooks; each does nothing by default."""
+
+    def on_train_begin(self, state: TrainingState) -> None: ...
+
+    def on_train_end(self, state: TrainingState) -> None: ...
+
+    def on_epoch_begin(self, state: TrainingState) -> None: ...
+
+    def on_epoch_end(self, state: TrainingState) -> None: ...
+
+    def on_batch_begin(self, state: TrainingState) -> None: ...
+
+    def on_batch_end(self, state: TrainingState) -> None: ...
+
+
+def overrides_batch_hooks(callback: Any) -> bool:
+    """True when ``callback`` defines its own ``on_batch_begin`` or ``on_batch_end``."""
+    return any(
+        getattr(type(callback), name, None) is not getattr(Callback, name)
+        for name in ("on_batch_begin", "on_batch_end")
+    )
+
+
+def _monitored(state: TrainingState, monitor: str) -> float:
+    if monitor not in state.logs:
+        known = ", ".join(sorted(state.logs))
+        raise ValueError(f"monitor {monitor!r} is not recorded by this fit; recorded: {known}")
+    return state.logs[monitor]
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs
+    (the rule of :class:`~glassnet.stopping.Plateau`); with ``restore_best_weights``, end
+    training with the parameters of the best epoch.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 10,
+        restore_best_weights: bool = False,
+    ) -> None:
+        self.monitor = monitor
+        self.min_delta = check_in_range(min_delta, "min_delta", 0.0, math.inf)
+        self.patience = check_int(patience, "patience")
+        self.restore_best_weights = bool(restore_best_weights)
+        self.best_weights: list[np.ndarray] | None = None
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        self.rule = Plateau(self.min_delta, self.patience)
+        self.best_weights, self.stopped_epoch = None, None
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        value = _monitored(state, self.monitor)
+        if self.rule.update(value):
+            state.stop_training, self.stopped_epoch = True, state.epoch
+        if self.rule.best_epoch == self.rule._epoch and self.restore_best_weights:
+            self.best_weights = state.network.get_weights()
+
+    def on_train_end(self, state: TrainingState) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            state.network.set_weights(self.best_weights)
+
+
+class BestCheckpoint(Callback):
+    """Keep a copy of the parameters of the epoch with the lowest ``monitor``; with ``path``,
+    also write them to an ``.npz`` file (a temporary file renamed, so never half-written)."""
+
+    def __init__(self, monitor: str = "val_loss", path: Any = None) -> None:
+        self.monitor = monitor
+        self.path = path
+        self.best = math.inf
+        self.best_epoch: int | None = None
+        self.best_weights: list[np.ndarray] | None = None
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        value = _monitored(state, self.monitor)
+        if value < self.best:
+            self.best, self.best_epoch = value, state.epoch
+            self.best_weights = state.network.get_weights()
+            if self.path is not None:
+                _save_npz(self.path, self.best_weights)
+
+
+def _save_npz(path: Any, arrays: list[np.ndarray]) -> None:
+    import os
+    from pathlib import Path
+
+    target = Path(path)
+    temporary = target.with_name(target.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        np.savez(handle, *arrays)
+    os.replace(temporary, target)
+
+
+class LearningRateScheduler(Callback):
+    """Set ``optimizer.learning_rate = schedule(epoch)`` before each epoch (from 0)."""
+
+    def __init__(self, schedule: Callable[[int], float]) -> None:
+        if not callable(schedule):
+            raise TypeError(f"schedule must be callable (epoch) -> rate, got {schedule!r}")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, state: TrainingState) -> None:
+        state.optimizer.learning_rate = check_positive(
+            float(self.schedule(state.epoch)), "learning rate from schedule"
+        )
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved by more than
+    ``min_delta`` for ``patience`` epochs; never below ``min_lr``. The optimizer's
+    ``learning_rate`` must be a number (not a schedule)."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        min_delta: float = 1e-4,
+        min_lr: float = 0.0,
+    ) -> None:
+        self.monitor = monitor
+        self.factor = check_in_range(factor, "factor", 0.0, 1.0)
+        if self.factor == 0.0:
+            raise ValueError("factor must be in (0, 1), got 0.0")
+        self.patience = check_int(patience, "patience")
+        self.min_delta = check_in_range(min_delta, "min_delta", 0.0, math.inf)
+        self.min_lr = check_in_range(min_lr, "min_lr", 0.0, math.inf)
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        self.rule = Plateau(self.min_delta, self.patience)
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        if self.rule.update(_monitored(state, self.monitor)):
+            rate = state.optimizer.learning_rate
+            if callable(rate):
+                raise TypeError("ReduceLROnPlateau needs a numeric learning_rate, got a schedule")
+            state.optimizer.learning_rate = max(rate * self.factor, self.min_lr)
+            self.rule.wait = 0
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over epochs showing the loss, the validation loss and samples per second.
+
+    tqdm is imported when training begins, so the library does not need it otherwise.
+    """
+
+    def __init__(self, **tqdm_options: Any) -> None:
+        self.options = tqdm_options
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=state.history.planned_epochs, unit="epoch", **self.options)
+
+    def on_epoch_begin(self, state: TrainingState) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        seconds = max(time.perf_counter() - self.started, 1e-9)
+        shown = {k: f"{v:.4g}" for k, v in state.logs.items() if k in ("loss", "val_loss")}
+        shown["samples/s"] = f"{state.n_samples / seconds:.3g}"
+        self.bar.set_postfix(shown, refresh=False)
+        self.bar.update(1)
+
+    def on_train_end(self, state: TrainingState) -> None:
+        self.bar.close()

@@ -1,0 +1,262 @@
+"""The model file: parameters as safetensors tensors, everything else as JSON metadata.
+
+A glassnet model file is a plain `safetensors <https://huggingface.co/docs/safetensors>`_
+file. Its tensors are the parameters, named ``layers.{i}.weights`` and ``layers.{i}.bias``;
+its metadata holds one JSON document under the key ``"glassnet"``::
+
+    {"format": "glassnet", "format_version": 1,
+     "architecture": {"dtype": "float64", "loss": {"name": "binary_cross_entropy"},
+                      "layers": [{"type": "Dense", "n_inputs": 30, "n_outputs": 64,
+                                  "activation": "relu", "train_bias": true}, ...]},
+     "metadata": {...whatever the caller adds: preprocessing, classes, history...}}
+
+Why this format: loading a safetensors file reads numbers and text only, so a model from a
+stranger cannot run code (a pickle can). Loading checks every tensor's name, shape and dtype
+against the architecture before building the network, and reads a bounded header first, so a
+truncated or tampered file is refused with one line. Saving writes a temporary file beside the
+target and renames it, so an interrupted save never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .activations import get_activation
+from .layers import Dense, Dropout
+from .losses import LOSSES, get_loss
+from .network import Network
+
+FORMAT = "glassnet"
+FORMAT_VERSION = 1
+MAX_HEADER_BYTES = 64 * 1024 * 1024  # safetensors' own limit is 100 MB; ours is plenty
+_LOSS_OPTIONS = ("delta", "from_logits")  # constructor arguments a loss may carry
+
+
+# ----------------------------------------------------------------------------- saving
+def save_network(path: str | os.PathLike[str], network: Network, metadata: Any = None) -> None:
+    """Write ``network`` (and JSON-serializable ``metadata``) to the model file ``path``.
+
+    The write is atomic: a temporary file in the same folder is renamed over ``path`` only when
+    complete. Raises ``TypeError`` if ``metadata`` is not JSON-serializable.
+    """
+    from safetensors.numpy import save
+
+    tensors, architecture = _describe(network)
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "architecture": architecture,
+        "metadata": {} if metadata is None else metadata,
+    }
+    try:
+        text = json.dumps(document, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"metadata must be JSON-serializable, got {error}") from None
+    atomic_write_bytes(path, save(tensors, metadata={FORMAT: text}))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename: all or nothing."""
+    target = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if target.parent else "."
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _describe(network: Network) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    tensors: dict[str, np.ndarray] = {}
+    layers = []
+    for index, layer in enumerate(network.layers):
+        kind = type(layer).__name__
+        if isinstance(layer, Dense):
+            layers.append(
+                {
+                    "type": "Dense",
+                    "n_inputs": layer.n_inputs,
+                    "n_outputs": layer.n_outputs,
+                    "activation": layer.activation.name,
+                    "train_bias": layer.bias.trainable,
+                }
+            )
+            tensors[f"layers.{index}.weights"] = np.ascontiguousarray(layer.weights.value)
+            tensors[f"layers.{index}.bias"] = np.ascontiguousarray(layer.bias.value)
+        elif isinstance(layer, Dropout):
+            layers.append({"type": "Dropout", "rate": float(layer.rate)})
+        else:
+            raise TypeError(f"network.layers[{index}] cannot be saved: unsupported layer {kind}")
+    return tensors, {
+        "dtype": network.dtype.name,
+        "loss": _describe_loss(network.loss_function),
+        "layers": layers,
+    }
+
+
+def _describe_loss(loss: Any) -> dict[str, Any]:
+    names = [name for name, cls in LOSSES.items() if cls is type(loss)]
+    if not names:
+        raise TypeError(f"the network's loss cannot be saved: unsupported loss {loss!r}")
+    options = {k: getattr(loss, k) for k in _LOSS_OPTIONS if hasattr(loss, k)}
+    return {"name": names[0], **options}
+
+
+# ----------------------------------------------------------------------------- loading
+def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
+    """Read a model file written by :func:`save_network`; return ``(network, metadata)``.
+
+    Raises ``ValueError`` (one line, naming ``path``) for anything that is not an intact
+    glassnet model file: a missing or truncated file, a pickle, a tampered header, tensors whose
+    names, shapes or dtypes disagree with the stored architecture.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ValueError(f"model file {str(source)!r} does not exist")
+    header = _read_header(source)
+    document = _glassnet_document(header, source)
+    architecture = document.get("architecture")
+    if not isinstance(architecture, dict):
+        raise ValueError(f"{source}: the model's architecture is missing")
+    expected = _expected_tensors(architecture, source)
+    found = {k: v for k, v in header.items() if k != "__metadata__"}
+    _check_tensors(expected, found, source)
+    from safetensors.numpy import load_file
+
+    try:
+        tensors = load_file(source)
+    except Exception as error:  # safetensors raises its own error types
+        raise ValueError(f"{source}: corrupt model file ({_first_line(error)})") from None
+    network = _build(architecture, tensors, source)
+    metadata = document.get("metadata", {})
+    return network, metadata if isinstance(metadata, dict) else {}
+
+
+def _read_header(source: Path) -> dict[str, Any]:
+    """The safetensors JSON header: 8 bytes little-endian length, then that much JSON."""
+    size = source.stat().st_size
+    with source.open("rb") as file:
+        start = file.read(8)
+        length = struct.unpack("<Q", start)[0] if len(start) == 8 else -1
+        if not 0 < length <= min(MAX_HEADER_BYTES, size - 8):
+            raise ValueError(f"{source} {_foreign(start)}")
+        raw = file.read(length)
+    try:
+        header = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{source} {_foreign(start)}") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{source} is not a safetensors model file (bad header)")
+    data_bytes = max((_end(info) for k, info in header.items() if k != "__metadata__"), default=0)
+    if 8 + length + data_bytes != size:
+        raise ValueError(f"{source} is truncated or has extra bytes: not an intact model file")
+    return header
+
+
+def _foreign(start: bytes) -> str:
+    """Why a file whose header does not parse was refused (it is never unpickled)."""
+    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "is a pickle, not a safetensors model file (pickles can run code; not loaded)"
+    if start[:2] == b"PK":
+        return "is a zip archive (a PyTorch checkpoint?), not a safetensors model file"
+    return "is not a safetensors model file, or is truncated"
+
+
+def _end(info: Any) -> int:
+    try:
+        return int(info["data_offsets"][1])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return -(10**18)  # reported as a size mismatch
+
+
+def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
+    text = (header.get("__metadata__") or {}).get(FORMAT)
+    if not isinstance(text, str):
+        raise ValueError(f"{source} is a safetensors file but not a glassnet model")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"{source}: the glassnet metadata is not valid JSON") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f"{source}: the glassnet metadata is malformed")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{source} has model format version {version!r}; this glassnet reads "
+            f"version {FORMAT_VERSION}"
+        )
+    return document
+
+
+def _expected_tensors(architecture: dict[str, Any], source: Path) -> dict[str, tuple]:
+    """``name -> (dtype, shape)`` implied by the architecture."""
+    dtype = {"float32": "F32", "float64": "F64"}.get(architecture.get("dtype"))  # type: ignore[arg-type]
+    layers = architecture.get("layers")
+    if dtype is None or not isinstance(layers, list) or not layers:
+        raise ValueError(f"{source}: the model's architecture is malformed")
+    expected: dict[str, tuple] = {}
+    for index, spec in enumerate(layers):
+        if not isinstance(spec, dict) or spec.get("type") not in ("Dense", "Dropout"):
+            raise ValueError(f"{source}: layer {index} has an unknown type")
+        if spec["type"] == "Dense":
+            shape = [spec.get("n_inputs"), spec.get("n_outputs")]
+            if not all(isinstance(n, int) and n > 0 for n in shape):
+                raise ValueError(f"{source}: layer {index} has malformed sizes")
+            expected[f"layers.{index}.weights"] = (dtype, shape)
+            expected[f"layers.{index}.bias"] = (dtype, shape[1:])
+    return expected
+
+
+def _check_tensors(expected: dict[str, tuple], found: dict[str, Any], source: Path) -> None:
+    if set(expected) != set(found):
+        odd = sorted(set(expected) ^ set(found))
+        raise ValueError(f"{source}: tensors do not match the architecture ({', '.join(odd)})")
+    for name, (dtype, shape) in expected.items():
+        info = found[name]
+        if not isinstance(info, dict) or info.get("dtype") != dtype or info.get("shape") != shape:
+            raise ValueError(
+                f"{source}: tensor {name} should be {dtype} {shape}, the file has "
+                f"{info.get('dtype') if isinstance(info, dict) else '?'} "
+                f"{info.get('shape') if isinstance(info, dict) else '?'}"
+            )
+
+
+def _build(architecture: dict[str, Any], tensors: dict[str, np.ndarray], source: Path) -> Network:
+    layers: list[Any] = []
+    try:
+        for index, spec in enumerate(architecture["layers"]):
+            if spec["type"] == "Dropout":
+                layers.append(Dropout(spec["rate"]))
+                continue
+            layers.append(
+                Dense(
+                    spec["n_inputs"],
+                    spec["n_outputs"],
+                    get_activation(spec["activation"]),
+                    weights=tensors[f"layers.{index}.weights"],
+                    bias=tensors[f"layers.{index}.bias"],
+                    train_bias=bool(spec.get("train_bias", True)),
+                    dtype=architecture["dtype"],
+                )
+            )
+        loss_spec = dict(architecture["loss"])
+        loss = get_loss(LOSSES[loss_spec.pop("name")](**loss_spec))
+        return Network(layers, loss=loss)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"{source}: the model's architecture is invalid ({error!r})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

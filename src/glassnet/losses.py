@@ -1,0 +1,299 @@
+"""Step 3: the loss, a number that says how wrong the predictions are.
+
+A loss is defined per element ``ℓ(y_pred_ij, y_ij)``; the outputs of one sample combine by sum
+or mean (``reduction``), and a batch loss is the mean over samples, or the weighted mean
+``Σ w_i L_i / Σ w_i`` when sample weights are given. ``gradient`` returns ``∂(batch loss)/∂y_pred``
+with shape ``(n_samples, n_outputs)``.
+
+==========================  =========================================  ==========
+name                        per element                                 outputs
+==========================  =========================================  ==========
+half_squared_error          ½ (y - p)²  (the tutorials' E_total)         sum
+mean_squared_error          (y - p)²                                     mean
+mean_absolute_error         |y - p|                                      mean
+huber                       ½ r² if |r| <= δ else δ (|r| - ½ δ)          mean
+binary_cross_entropy        -(y log p + (1 - y) log(1 - p))              sum
+categorical_cross_entropy   -y log p                                     sum
+==========================  =========================================  ==========
+
+The two cross-entropies have a canonical output activation (sigmoid, softmax). A network that
+ends in it computes the loss from the logits ``z`` (``log p = z - logsumexp(z)``), which stays
+finite for any logits, and uses the short gradient ``∂L/∂z = (p - y) / n``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import activations as act
+from ._validation import check_positive, resolve
+
+
+class Loss:
+    """Base class: subclasses define ``elementwise`` and ``elementwise_gradient``."""
+
+    name = "loss"
+    reduction = "sum"  # how one sample's outputs combine
+    canonical_activation: type | None = None
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def per_sample(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Loss of each sample, shape ``(n_samples,)``."""
+        return _combine(self.elementwise(y_pred, y), self.reduction)
+
+    def value(
+        self, y_pred: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        """Batch loss: mean over samples (weighted mean with ``sample_weight``)."""
+        return _mean(self.per_sample(y_pred, y), sample_weight)
+
+    def gradient(
+        self,
+        y_pred: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``∂(batch loss)/∂y_pred``, shape ``(n_samples, n_outputs)``."""
+        grad = self.elementwise_gradient(y_pred, y, out)
+        return _scale_rows(grad, sample_weight, self.reduction)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _combine(elements: np.ndarray, reduction: str) -> np.ndarray:
+    return elements.sum(axis=1) if reduction == "sum" else elements.mean(axis=1)
+
+
+def _mean(per_sample: np.ndarray, sample_weight: np.ndarray | None) -> float:
+    if sample_weight is None:  # the ufunc directly: .mean() costs microseconds of Python
+        return float(np.add.reduce(per_sample)) / per_sample.shape[0]
+    return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
+
+
+def _scale_rows(grad: np.ndarray, sample_weight: np.ndarray | None, reduction: str) -> np.ndarray:
+    """Turn per-element derivatives into derivatives of the (weighted) batch mean."""
+    n_samples, n_outputs = grad.shape
+    per_output = n_outputs if reduction == "mean" else 1
+    if sample_weight is None:
+        grad *= 1.0 / (n_samples * per_output)
+    else:
+        grad *= (sample_weight / (sample_weight.sum() * per_output))[:, np.newaxis].astype(
+            grad.dtype, copy=False
+        )
+    return grad
+
+
+def _like(out: np.ndarray | None, y_pred: np.ndarray) -> np.ndarray:
+    return np.empty_like(y_pred) if out is None else out
+
+
+class HalfSquaredError(Loss):
+    """``E = Σ_j ½ (y_j - p_j)²`` per sample; ``∂E/∂p_j = p_j - y_j``. The tutorials' loss."""
+
+    name = "half_squared_error"
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        residual = y_pred - y
+        return 0.5 * residual * residual
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        return np.subtract(y_pred, y, out=_like(out, y_pred))
+
+
+class MeanSquaredError(Loss):
+    """``L = mean_j (y_j - p_j)²`` per sample; ``∂ℓ/∂p = 2 (p - y)``."""
+
+    name = "mean_squared_error"
+    reduction = "mean"
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        residual = y_pred - y
+        return residual * residual
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        grad = np.subtract(y_pred, y, out=_like(out, y_pred))
+        grad *= 2.0
+        return grad
+
+
+class MeanAbsoluteError(Loss):
+    """``L = mean_j |y_j - p_j|`` per sample; ``∂ℓ/∂p = sign(p - y)`` (0 where they are equal)."""
+
+    name = "mean_absolute_error"
+    reduction = "mean"
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.abs(y_pred - y)
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        grad = np.subtract(y_pred, y, out=_like(out, y_pred))
+        return np.sign(grad, out=grad)
+
+
+class Huber(Loss):
+    """Quadratic near 0, linear beyond ``delta``: with ``r = p - y``,
+    ``ℓ = ½ r²`` if ``|r| <= δ`` else ``δ (|r| - ½ δ)``; ``∂ℓ/∂p = clip(r, -δ, δ)``."""
+
+    name = "huber"
+    reduction = "mean"
+
+    def __init__(self, delta: float = 1.0) -> None:
+        self.delta = check_positive(delta, "delta")
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        size = np.abs(y_pred - y)
+        quadratic = np.minimum(size, self.delta)
+        return 0.5 * quadratic * quadratic + self.delta * (size - quadratic)
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        grad = np.subtract(y_pred, y, out=_like(out, y_pred))
+        return np.clip(grad, -self.delta, self.delta, out=grad)
+
+    def __repr__(self) -> str:
+        return f"Huber(delta={self.delta})"
+
+
+class BinaryCrossEntropy(Loss):
+    """``ℓ = -(y log p + (1 - y) log(1 - p))`` per output, summed over outputs.
+
+    With probabilities, ``p`` is clipped to ``[eps, 1 - eps]`` (``eps`` of the dtype). With
+    ``from_logits=True`` (or after a sigmoid output layer) it is computed from ``z`` as
+    ``max(z, 0) - z y + log(1 + exp(-|z|))``, whose gradient is ``sigmoid(z) - y``.
+    """
+
+    name = "binary_cross_entropy"
+    canonical_activation = act.Sigmoid
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = bool(from_logits)
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.from_logits:
+            return _bce_from_logits(y_pred, y)
+        eps = np.finfo(y_pred.dtype).eps
+        p = np.clip(y_pred, eps, 1.0 - eps)
+        return -(y * np.log(p) + (1.0 - y) * np.log1p(-p))
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        if self.from_logits:
+            p = act.Sigmoid().forward(y_pred, out)
+            p -= y
+            return p
+        eps = np.finfo(y_pred.dtype).eps
+        p = np.clip(y_pred, eps, 1.0 - eps)
+        return np.divide(p - y, p * (1.0 - p), out=_like(out, y_pred))
+
+    def logits_value(
+        self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        return _mean(_bce_from_logits(z, y).sum(axis=1), sample_weight)
+
+    def logits_gradient(
+        self,
+        a: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``∂L/∂z`` given the sigmoid output ``a``: ``(a - y)`` scaled to the batch mean."""
+        return _scale_rows(np.subtract(a, y, out=_like(out, a)), sample_weight, "sum")
+
+    def __repr__(self) -> str:
+        return f"BinaryCrossEntropy(from_logits={self.from_logits})"
+
+
+def _bce_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+
+class CategoricalCrossEntropy(Loss):
+    """``L = -Σ_j y_j log p_j`` per sample (targets one-hot or probabilities).
+
+    With probabilities, ``p`` is clipped below at ``eps``. With ``from_logits=True`` (or after a
+    softmax output layer) ``log p = z - logsumexp(z)``, finite for any logits, and
+    ``∂L/∂z = p Σ_j y_j - y`` (``p - y`` for one-hot targets).
+    """
+
+    name = "categorical_cross_entropy"
+    canonical_activation = act.Softmax
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = bool(from_logits)
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.from_logits:
+            return -y * _log_softmax(y_pred)
+        return -y * np.log(np.maximum(y_pred, np.finfo(y_pred.dtype).eps))
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        if self.from_logits:
+            p = act.Softmax().forward(y_pred, out)
+            p *= y.sum(axis=1, keepdims=True)
+            p -= y
+            return p
+        p = np.maximum(y_pred, np.finfo(y_pred.dtype).eps)
+        return np.divide(-y, p, out=_like(out, y_pred))
+
+    def logits_value(
+        self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        return _mean((-y * _log_softmax(z)).sum(axis=1), sample_weight)
+
+    def logits_gradient(
+        self,
+        a: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``∂L/∂z`` given the softmax output ``a``: ``a - y``, scaled to the batch mean."""
+        return _scale_rows(np.subtract(a, y, out=_like(out, a)), sample_weight, "sum")
+
+    def __repr__(self) -> str:
+        return f"CategoricalCrossEntropy(from_logits={self.from_logits})"
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+LOSSES: dict[str, type] = {
+    "half_squared_error": HalfSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "huber": Huber,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "categorical_cross_entropy": CategoricalCrossEntropy,
+}
+
+
+def get_loss(spec: Any) -> Loss:
+    """Resolve a name from :data:`LOSSES` or accept an object with ``value`` and ``gradient``."""
+    loss: Loss = resolve(spec, LOSSES, "loss", ("value", "gradient"))
+    return loss

@@ -1,0 +1,363 @@
+"""The network: layers in order, forward through them, backward in reverse.
+
+``Network`` owns its layers and its loss. ``forward`` is step 2, ``batch_loss`` step 3,
+``backward`` step 4; :func:`glassnet.training.train_step` adds step 5 and :meth:`Network.fit`
+loops steps 2-7 over the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._validation import as_dtype, as_float_array
+from .losses import Loss, get_loss
+from .parameters import Parameter
+from .recording import NO_RECORDER, Recorder
+
+if TYPE_CHECKING:
+    from .training import History
+
+PREDICT_CHUNK = 8192  # rows per forward pass in predict(): bounded memory on large inputs
+
+
+class Network:
+    """A feedforward network: ``layers`` applied in order, trained to minimise ``loss``.
+
+    Parameters
+    ----------
+    layers : sequence of layers
+        Usually :class:`~glassnet.Dense` layers; each layer's ``n_inputs`` must equal the
+        previous layer's ``n_outputs``.
+    loss : str or Loss
+        A name from :data:`glassnet.losses.LOSSES` or a loss object.
+    dtype : float32 or float64, optional
+        Convert every layer to this precision; by default the layers' own (float64).
+    penalties : sequence, optional
+        Weight penalties (see :mod:`glassnet.regularizers`) added to the loss and its gradient.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> net = gn.Network([gn.Dense(2, 3, "tanh", rng=0), gn.Dense(3, 1, "sigmoid", rng=1)],
+    ...                  loss="binary_cross_entropy")
+    >>> net.predict(np.zeros((1, 2))).shape
+    (1, 1)
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Any],
+        loss: str | Loss = "half_squared_error",
+        dtype: Any = None,
+        penalties: Sequence[Any] = (),
+    ) -> None:
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
+            raise ValueError(f"layers must be a non-empty list of layers, got {layers!r}")
+        self.layers = list(layers)
+        for index, layer in enumerate(self.layers):
+            if not all(
+                callable(getattr(layer, m, None)) for m in ("forward", "backward", "parameters")
+            ):
+                raise TypeError(
+                    f"layers[{index}] must be a layer (forward, backward, parameters), "
+                    f"got {layer!r}"
+                )
+        _check_sizes(self.layers)
+        self.loss_function = get_loss(loss)
+        if dtype is not None:
+            dtype = as_dtype(dtype)
+            for layer in self.layers:
+                if hasattr(layer, "astype"):
+                    layer.astype(dtype)
+        self.penalties = list(penalties)
+        self._check_dtypes()
+
+    # ----------------------------------------------------------------- shape of the network
+    @property
+    def n_inputs(self) -> int:
+        return int(self._dense_layers()[0].n_inputs)
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self._dense_layers()[-1].n_outputs)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._dense_layers()[0].dtype
+
+    @property
+    def output_layer(self) -> Any:
+        return self.layers[-1]
+
+    def parameters(self) -> list[Parameter]:
+        """The trainable parameters, layer by layer (weights, then bias)."""
+        return [p for layer in self.layers for p in layer.parameters() if p.trainable]
+
+    def all_parameters(self) -> list[Parameter]:
+        """Every parameter, trainable or not."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def _dense_layers(self) -> list[Any]:
+        return [layer for layer in self.layers if hasattr(layer, "n_outputs")]
+
+    def _check_dtypes(self) -> None:
+        dtypes = {p.dtype for p in self.all_parameters()}
+        if len(dtypes) > 1:
+            names = ", ".join(sorted(d.name for d in dtypes))
+            raise ValueError(f"all layers must share one dtype (pass dtype=...), got {names}")
+
+    @property
+    def uses_logits(self) -> bool:
+        """True when the loss is computed from the output layer's logits (softmax or sigmoid
+        output with its cross-entropy): stable for any logits, and ``δ = (out - y) / n``."""
+        canonical = getattr(self.loss_function, "canonical_activation", None)
+        activation = getattr(self.output_layer, "activation", None)
+        return (
+            canonical is not None
+            and type(activation) is canonical
+            and not getattr(self.loss_function, "from_logits", False)
+        )
+
+    # ----------------------------------------------------------------- steps 2, 3 and 4
+    def forward(
+        self, x: np.ndarray, training: bool = False, recorder: Recorder = NO_RECORDER
+    ) -> np.ndarray:
+        """Step 2: pass ``x`` through every layer; returns the output layer's activations.
+
+        ``x`` must already be a validated array of the network's dtype. The result is a buffer
+        the network reuses on its next call; :meth:`predict` returns a copy you can keep.
+        """
+        a = x
+        for index, layer in enumerate(self.layers):
+            x_layer = a
+            a = layer.forward(x_layer, training)
+            recorder.layer_forward(index, layer, x_layer, a)
+        return a
+
+    def batch_loss(
+        self,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        recorder: Recorder = NO_RECORDER,
+    ) -> float:
+        """Step 3: the loss of the last forward pass against targets ``y``, plus any penalty."""
+        output = self.output_layer
+        if self.uses_logits:
+            data_loss = self.loss_function.logits_value(output.net, y, sample_weight)  # type: ignore[attr-defined]
+        else:
+            data_loss = self.loss_function.value(output.out, y, sample_weight)
+        value = data_loss
+        for penalty in self.penalties:
+            value += penalty.value(self)
+        recorder.loss(value, data_loss)
+        return value
+
+    def backward(
+        self,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        recorder: Recorder = NO_RECORDER,
+    ) -> None:
+        """Step 4: the gradient of the loss for every parameter, from the output layer back.
+
+        Leaves ``parameter.grad`` filled for every parameter and changes no value.
+        """
+        output = self.output_layer
+        last = len(self.layers) - 1
+        if self.uses_logits:  # δ = ∂L/∂net directly from the logits
+            grad_out = None
+            delta = self.loss_function.logits_gradient(output.out, y, sample_weight)  # type: ignore[attr-defined]
+            grad = output.backward_net(delta, need_input_grad=last > 0)
+        else:
+            grad_out = self.loss_function.gradient(output.out, y, sample_weight)
+            grad = output.backward(grad_out, need_input_grad=last > 0)
+        recorder.layer_backward(last, output, grad_out, grad)
+        for index in range(last - 1, -1, -1):
+            layer = self.layers[index]
+            grad_out = grad
+            grad = layer.backward(grad_out, need_input_grad=index > 0)
+            recorder.layer_backward(index, layer, grad_out, grad)
+        for penalty in self.penalties:
+            penalty.add_gradient(self, recorder)
+
+    # ----------------------------------------------------------------- the public API
+    def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
+        """Validate ``X`` as ``(n_samples, n_inputs)`` finite numbers of the network's dtype."""
+        x = as_float_array(X, name, self.dtype, ndim=(1, 2))
+        if x.ndim == 1:
+            if x.shape[0] != self.n_inputs:
+                raise ValueError(
+                    f"{name} has {x.shape[0]} values; the network expects {self.n_inputs} features "
+                    "(pass a 2-D array of shape (n_samples, n_features))"
+                )
+            x = x.reshape(1, -1)
+        if x.shape[1] != self.n_inputs:
+            raise ValueError(
+                f"{name} has {x.shape[1]} features per sample; the network expects {self.n_inputs}"
+            )
+        return x
+
+    def check_targets(self, Y: Any, n_samples: int, name: str = "Y") -> np.ndarray:
+        """Validate ``Y`` as ``(n_samples, n_outputs)``; integer class labels given as a 1-D array
+        are one-hot encoded when the network has several outputs and a cross-entropy loss."""
+        raw = np.asarray(Y) if not isinstance(Y, np.ndarray) else Y
+        if raw.ndim == 1 and self.n_outputs > 1 and raw.dtype.kind in "iub" and raw.size > 0:
+            y = _one_hot(raw, self.n_outputs, self.dtype, name)
+        else:
+            y = as_float_array(Y, name, self.dtype, ndim=(1, 2))
+            if y.ndim == 1:
+                y = y.reshape(-1, 1) if self.n_outputs == 1 else y.reshape(1, -1)
+        if y.shape[0] != n_samples:
+            raise ValueError(f"{name} has {y.shape[0]} samples but X has {n_samples}")
+        if y.shape[1] != self.n_outputs:
+            raise ValueError(
+                f"{name} has {y.shape[1]} outputs per sample; the network has {self.n_outputs}"
+            )
+        if self.uses_logits and type(self.output_layer.activation).__name__ == "Softmax":
+            sums = y.sum(axis=1)
+            if not np.allclose(sums, 1.0, atol=1e-3 if self.dtype == np.float32 else 1e-6):
+                raise ValueError(
+                    f"{name} rows must be one-hot or probabilities summing to 1 for "
+                    f"categorical_cross_entropy; got row sums from {sums.min():g} to {sums.max():g}"
+                )
+        return y
+
+    def check_sample_weight(self, sample_weight: Any, n_samples: int) -> np.ndarray | None:
+        """Validate ``sample_weight`` as ``(n_samples,)`` non-negative weights, not all zero."""
+        if sample_weight is None:
+            return None
+        w = as_float_array(sample_weight, "sample_weight", self.dtype, ndim=1)
+        if w.shape[0] != n_samples:
+            raise ValueError(
+                f"sample_weight has {w.shape[0]} entries but X has {n_samples} samples"
+            )
+        if (w < 0).any() or not w.sum() > 0:
+            raise ValueError("sample_weight must be >= 0 with a positive sum")
+        return w
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (a new array)."""
+        x = self.check_inputs(X)
+        if x.shape[0] <= PREDICT_CHUNK:
+            return self.forward(x).copy()
+        out = np.empty((x.shape[0], self.n_outputs), dtype=self.dtype)
+        for start in range(0, x.shape[0], PREDICT_CHUNK):
+            out[start : start + PREDICT_CHUNK] = self.forward(x[start : start + PREDICT_CHUNK])
+        return out
+
+    def loss(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
+        """The loss (mean over samples, plus any penalty) of the network on ``X`` against ``Y``."""
+        x = self.check_inputs(X)
+        y = self.check_targets(Y, x.shape[0])
+        w = self.check_sample_weight(sample_weight, x.shape[0])
+        self.forward(x)
+        return self.batch_loss(y, w)
+
+    def gradients(
+        self, X: Any, Y: Any, sample_weight: Any = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(dL/dW, dL/db)`` for every layer with parameters, in order; changes no parameter."""
+        x = self.check_inputs(X)
+        y = self.check_targets(Y, x.shape[0])
+        w = self.check_sample_weight(sample_weight, x.shape[0])
+        self.forward(x)
+        self.backward(y, w)
+        return [
+            (layer.weights.grad.copy(), layer.bias.grad.copy())
+            for layer in self.layers
+            if hasattr(layer, "weights")
+        ]
+
+    def fit(self, X: Any, Y: Any, **options: Any) -> History:
+        """Train on ``X`` and ``Y`` (steps 2-7); see :func:`glassnet.training.fit` for options."""
+        from .training import fit
+
+        return fit(self, X, Y, **options)
+
+    def partial_fit(
+        self,
+        X: Any,
+        Y: Any,
+        optimizer: Any = None,
+        sample_weight: Any = None,
+        batch_size: int | None = None,
+        **options: Any,
+    ) -> History:
+        """One pass over ``X``, ``Y`` (a chunk of a stream), continuing the optimizer's state.
+
+        Full batch by default, without shuffling; see :func:`glassnet.training.fit`.
+        """
+        from .training import fit
+
+        options.setdefault("shuffle", False)
+        return fit(self, X, Y, optimizer, 1, batch_size, sample_weight=sample_weight, **options)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter value, layer by layer."""
+        return [p.value.copy() for p in self.all_parameters()]
+
+    def set_weights(self, values: Sequence[Any]) -> None:
+        """Set every parameter from ``values`` (as returned by :meth:`get_weights`)."""
+        parameters = self.all_parameters()
+        if len(values) != len(parameters):
+            raise ValueError(f"expected {len(parameters)} arrays, got {len(values)}")
+        for parameter, value in zip(parameters, values, strict=True):
+            array = as_float_array(
+                value, parameter.name or "value", self.dtype, ndim=parameter.value.ndim
+            )
+            if array.shape != parameter.shape:
+                raise ValueError(
+                    f"{parameter.name} must have shape {parameter.shape}, got {array.shape}"
+                )
+            parameter.value[...] = array
+
+    def __repr__(self) -> str:
+        inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
+        return f"Network([\n{inner}\n], loss={self.loss_function!r})"
+
+    def trace(self, X: Any, Y: Any, **options: Any) -> Any:
+        """Run one training step and return its :class:`~glassnet.trace.Trace` (every number)."""
+        from .trace import trace_step
+
+        return trace_step(self, X, Y, **options)
+
+    def save(self, path: Any, metadata: Any = None) -> None:
+        """Write this network to a safetensors model file (see :func:`glassnet.io.save_network`)."""
+        from .io import save_network
+
+        save_network(path, self, metadata)
+
+    @classmethod
+    def load(cls, path: Any) -> Network:
+        """Read a network from a model file (see :func:`glassnet.io.load_network`)."""
+        from .io import load_network
+
+        return load_network(path)[0]
+
+
+def _check_sizes(layers: list[Any]) -> None:
+    previous = None
+    for index, layer in enumerate(layers):
+        n_inputs = getattr(layer, "n_inputs", None)
+        if previous is not None and n_inputs is not None and n_inputs != previous:
+            raise ValueError(
+                f"layers[{index}] expects {n_inputs} inputs but layers[{index - 1}] produces "
+                f"{previous} outputs"
+            )
+        previous = getattr(layer, "n_outputs", previous)
+    if not any(hasattr(layer, "n_outputs") for layer in layers):
+        raise ValueError("layers must include at least one Dense layer")
+
+
+def _one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(
+            f"{name} class labels must be integers in [0, {n_classes}), got values from "
+            f"{labels.min()} to {labels.max()}"
+        )
+    y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    y[np.arange(labels.shape[0]), labels] = 1.0
+    return y

@@ -1,0 +1,124 @@
+"""Weight penalties added to the loss (L1, L2, both) and the max-norm constraint.
+
+A penalty goes in ``Network(layers, loss, penalties=[L2(1e-4)])``. It adds ``value(network)``
+to every batch loss (step 3) and, in step 4, ``add_gradient(network, recorder)`` adds its
+gradient to each regularized parameter's ``grad`` (weights, not biases: see
+``Parameter.regularized``) and reports that share to the recorder, so the learner's trace
+shows how much of each gradient is the penalty. The formulas are Keras' (no factor ½)::
+
+    L1(l1):      l1 · Σ|w|          gradient  l1 · sign(w)
+    L2(l2):      l2 · Σ w²          gradient  2 · l2 · w
+
+scikit-learn's MLP ``alpha`` is ``L2(0.5 * alpha / n_batch)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._validation import check_in_range, check_positive
+from ._workspace import Workspace
+from .callbacks import Callback
+from .recording import NO_RECORDER, Recorder
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+class L1L2:
+    """``l1 · Σ|w| + l2 · Σ w²`` over every regularized parameter; gradient
+    ``l1 · sign(w) + 2 · l2 · w``.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> net = gn.Network([gn.Dense(2, 1, weights=[[1.0], [-2.0]])], penalties=[L1L2(0.1, 0.01)])
+    >>> round(net.penalties[0].value(net), 6)   # 0.1 * 3 + 0.01 * 5
+    0.35
+    """
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
+        self.l1 = check_in_range(l1, "l1", 0.0, np.inf)
+        self.l2 = check_in_range(l2, "l2", 0.0, np.inf)
+        self._workspace = Workspace()
+
+    def value(self, network: Network) -> float:
+        total = 0.0
+        for parameter in _regularized(network):
+            w = parameter.value
+            if self.l1:
+                total += self.l1 * float(np.abs(w).sum())
+            if self.l2:
+                total += self.l2 * float(np.vdot(w, w))
+        return total
+
+    def add_gradient(self, network: Network, recorder: Recorder = NO_RECORDER) -> None:
+        for index, parameter in enumerate(_regularized(network)):
+            w = parameter.value
+            grad = self._workspace.get(str(index), w.shape, w.dtype)  # reused: no allocation
+            if self.l1:
+                np.sign(w, out=grad)
+                grad *= self.l1
+            else:
+                grad.fill(0.0)
+            if self.l2:
+                grad += (2.0 * self.l2) * w
+            parameter.grad += grad
+            recorder.penalty(parameter, grad)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(l1={self.l1}, l2={self.l2})"
+
+
+class L1(L1L2):
+    """``l1 · Σ|w|``; gradient ``l1 · sign(w)`` (0 at w = 0)."""
+
+    def __init__(self, l1: float = 0.01) -> None:
+        super().__init__(l1=check_positive(l1, "l1"))
+
+    def __repr__(self) -> str:
+        return f"L1({self.l1})"
+
+
+class L2(L1L2):
+    """``l2 · Σ w²``; gradient ``2 · l2 · w``."""
+
+    def __init__(self, l2: float = 0.01) -> None:
+        super().__init__(l2=check_positive(l2, "l2"))
+
+    def __repr__(self) -> str:
+        return f"L2({self.l2})"
+
+
+class MaxNorm(Callback):
+    """After every update, rescale each neuron's incoming weights to norm at most ``max_value``.
+
+    For a weight matrix ``W`` of shape ``(n_inputs, n_outputs)``, column ``j`` becomes
+    ``W[:, j] · min(1, max_value / ‖W[:, j]‖)`` (Srivastava et al.'s constraint for dropout).
+    It is a callback, run at the end of each batch: ``fit(..., callbacks=[MaxNorm(3.0)])``.
+    """
+
+    def __init__(self, max_value: float = 3.0) -> None:
+        self.max_value = check_positive(max_value, "max_value")
+
+    def on_batch_end(self, state: Any) -> None:
+        self.apply(state.network)
+
+    def apply(self, network: Network) -> None:
+        """Project every regularized 2-D parameter onto the max-norm ball, in place."""
+        for parameter in _regularized(network):
+            w = parameter.value
+            if w.ndim != 2:
+                continue
+            norms = np.sqrt(np.einsum("ij,ij->j", w, w))
+            scale = np.minimum(1.0, self.max_value / np.maximum(norms, 1e-300))
+            w *= scale.astype(w.dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"MaxNorm({self.max_value})"
+
+
+def _regularized(network: Network) -> list[Any]:
+    return [p for p in network.parameters() if p.regularized]

@@ -1,0 +1,343 @@
+"""Steps 5-7: one training step, and the loop over batches and epochs until convergence."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._validation import as_rng, check_int
+from ._workspace import Workspace
+from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from .optimizers import SGD, Optimizer, as_optimizer
+from .recording import NO_RECORDER, Recorder
+from .validation import Data, prepare_datasets, resolve_metrics
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss became NaN or infinite; the network keeps its last finite parameters."""
+
+
+def train_step(
+    network: Network,
+    optimizer: Optimizer,
+    x: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    recorder: Recorder = NO_RECORDER,
+) -> float:
+    """Run steps 2-5 once on one batch; return the batch loss (before the update)."""
+    recorder.batch(x, y, sample_weight)
+    network.forward(x, training=True, recorder=recorder)  # step 2: forward
+    value = network.batch_loss(y, sample_weight, recorder)  # step 3: loss
+    if not math.isfinite(value):  # never let a non-finite loss update the parameters
+        raise TrainingDiverged(f"the loss became {value}; lower the learning rate")
+    network.backward(y, sample_weight, recorder)  # step 4: backward
+    optimizer.step(network.parameters(), recorder)  # step 5: update
+    return value
+
+
+@dataclass
+class History:
+    """What happened during ``fit``: one entry per epoch.
+
+    Attributes
+    ----------
+    loss : list of float
+        Training loss of each epoch: the mean of its batch losses, weighted by batch size
+        (each batch loss is computed before that batch's update).
+    val_loss : list of float
+        Loss on the validation data after each epoch (empty without validation data).
+    metrics : dict of str to list of float
+        Each metric after each epoch, on the training data (``"accuracy"``) and on the
+        validation data (``"val_accuracy"``).
+    learning_rate : list of float
+        The learning rate in force at the start of each epoch.
+    stopped_early : bool
+        True when a stopping rule or a callback ended training before ``epochs``.
+    planned_epochs : int
+        The ``epochs`` asked for.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    learning_rate: list[float] = field(default_factory=list)
+    stopped_early: bool = False
+    planned_epochs: int = 0
+
+    def record(self, logs: dict[str, float]) -> None:
+        """Append one epoch's values: ``loss``, ``val_loss`` and metrics by name."""
+        for name, value in logs.items():
+            if name in ("loss", "val_loss"):
+                getattr(self, name).append(value)
+            else:
+                self.metrics.setdefault(name, []).append(value)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+class Batches:
+    """The mini-batches of one epoch, gathered into reused buffers.
+
+    ``batch_size=None`` is full batch, ``1`` is online learning. With ``shuffle`` the order is
+    one permutation per epoch from ``rng``; each batch is copied into a buffer with
+    ``np.take(..., out=)``, so no epoch copies the whole dataset. Without shuffling, batches are
+    views of consecutive rows.
+    """
+
+    def __init__(
+        self,
+        arrays: list[np.ndarray | None],
+        batch_size: int | None,
+        shuffle: bool,
+        rng: np.random.Generator,
+    ) -> None:
+        self.arrays = arrays
+        self.n_samples = arrays[0].shape[0]  # type: ignore[union-attr]
+        self.batch_size = self.n_samples if batch_size is None else min(batch_size, self.n_samples)
+        self.shuffle = shuffle and self.batch_size < self.n_samples
+        self.rng = rng
+        self._workspace = Workspace()
+
+    def __len__(self) -> int:
+        return -(-self.n_samples // self.batch_size)
+
+    def __iter__(self) -> Iterator[list[np.ndarray | None]]:
+        size = self.batch_size
+        if not self.shuffle:
+            for start in range(0, self.n_samples, size):
+                yield [None if a is None else a[start : start + size] for a in self.arrays]
+            return
+        order = self.rng.permutation(self.n_samples)
+        for start in range(0, self.n_samples, size):
+            indices = order[start : start + size]
+            yield [self._gather(i, a, indices) for i, a in enumerate(self.arrays)]
+
+    def _gather(
+        self, slot: int, array: np.ndarray | None, indices: np.ndarray
+    ) -> np.ndarray | None:
+        if array is None:
+            return None
+        out = self._workspace.get(str(slot), (len(indices), *array.shape[1:]), array.dtype)
+        # The indices come from a permutation, so they are in range: mode="clip" skips the
+        # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.
+        return np.take(array, indices, axis=0, out=out, mode="clip")
+
+
+def fit(
+    network: Network,
+    X: Any,
+    Y: Any,
+    optimizer: Optimizer | None = None,
+    epochs: int = 1,
+    batch_size: int | None = 32,
+    shuffle: bool = True,
+    rng: Any = None,
+    tol: float | None = None,
+    patience: int = 10,
+    sample_weight: Any = None,
+    class_weight: Any = None,
+    validation_data: tuple[Any, ...] | None = None,
+    validation_split: float = 0.0,
+    metrics: Sequence[Any] = (),
+    callbacks: Sequence[Callback] = (),
+    restore_best_weights: bool = False,
+    monitor: str | None = None,
+    verbose: bool = False,
+) -> History:
+    """Train ``network`` on ``X``, ``Y``: steps 2-5 on each batch, for ``epochs`` epochs.
+
+    Parameters
+    ----------
+    X : array-like, shape (n_samples, n_inputs)
+    Y : array-like, shape (n_samples, n_outputs); 1-D integer labels are one-hot encoded
+        for a multi-output cross-entropy network.
+    optimizer : Optimizer, optional
+        Default: the optimizer of the previous ``fit`` (its state kept, so training continues
+        where it stopped), or ``SGD(learning_rate=0.01)``. A full-batch method
+        (:class:`glassnet.lbfgs.LBFGS`) trains on all of ``X`` with its own stopping rule;
+        ``epochs``, ``batch_size``, validation and callbacks are then not used.
+    epochs : int
+        Passes over the data, unless a stopping rule or callback ends training earlier.
+    batch_size : int or None
+        Samples per step; 1 is online learning, None is full batch.
+    shuffle : bool
+        Visit the samples in a new random order every epoch.
+    rng : int, Generator or None
+        The run's randomness: shuffling, the validation split and dropout masks (layers
+        without a generator of their own). A seed repeats the run bit for bit.
+    tol, patience : float or None, int
+        Step 6, convergence: stop when ``monitor`` has not improved by more than ``tol`` for
+        ``patience`` epochs in a row. ``tol=None`` (default) never stops early.
+    sample_weight : array-like, shape (n_samples,), optional
+        Each sample's weight in the loss (a weighted mean).
+    class_weight : dict or "balanced", optional
+        Weight of each class (0 to n_classes - 1), multiplied into ``sample_weight``;
+        ``"balanced"`` is ``n_samples / (n_classes · count(class))``.
+    validation_data : (X_val, Y_val) or (X_val, Y_val, sample_weight_val), optional
+    validation_split : float in [0, 1)
+        Hold out this share of the samples instead (stratified for classification, drawn with
+        ``rng``). Ignored when ``validation_data`` is given.
+    metrics : sequence of str or callable
+        ``"accuracy"``, ``"mse"``, ``"mae"`` or ``f(y_pred, y) -> float``, recorded per epoch.
+    callbacks : sequence of Callback
+        See :mod:`glassnet.callbacks`.
+    restore_best_weights : bool
+        End with the parameters of the epoch with the best ``monitor``.
+    monitor : str, optional
+        What ``tol`` and ``restore_best_weights`` watch: ``"val_loss"`` when there is
+        validation data, else ``"loss"``.
+    verbose : bool
+        Show a progress bar (tqdm).
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    TrainingDiverged
+        If a batch loss becomes NaN or infinite. The parameters are restored to those at the
+        start of that epoch, which were finite (with ``restore_best_weights``, the best ones).
+    """
+    generator = as_rng(rng)
+    epochs = check_int(epochs, "epochs")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size")
+    train, validation = prepare_datasets(
+        network, X, Y, sample_weight, class_weight, validation_data, validation_split, generator
+    )
+    if callable(getattr(optimizer, "minimize", None)):  # a full-batch method such as LBFGS
+        history = History(planned_epochs=epochs)
+        optimizer.minimize(network, train[0], train[1], train[2], history)  # type: ignore[union-attr]
+        return history
+    optimizer = _resolve_optimizer(network, optimizer)
+    for layer in network.layers:
+        if callable(getattr(layer, "use_rng", None)):
+            layer.use_rng(generator)
+    monitor = monitor or ("val_loss" if validation else "loss")
+    if monitor.startswith("val_") and validation is None:
+        raise ValueError(
+            f"monitor={monitor!r} needs validation_data or validation_split > 0, got neither"
+        )
+    hooks = _callbacks(callbacks, tol, patience, restore_best_weights, monitor, epochs, verbose)
+    state = TrainingState(network, optimizer, History(planned_epochs=epochs))
+    state.n_samples = train[0].shape[0]
+    loop = _Loop(state, Batches(list(train), batch_size, shuffle, generator), hooks)
+    loop.run(epochs, validation, resolve_metrics(metrics), train)
+    return state.history
+
+
+def _resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
+    if optimizer is None:
+        optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
+    optimizer = as_optimizer(optimizer)
+    network.optimizer = optimizer  # type: ignore[attr-defined]
+    return optimizer
+
+
+def _callbacks(
+    callbacks: Sequence[Callback],
+    tol: float | None,
+    patience: int,
+    restore_best_weights: bool,
+    monitor: str,
+    epochs: int,
+    verbose: bool,
+) -> list[Callback]:
+    """The user's callbacks, after early stopping (from ``tol``) and a progress bar."""
+    hooks: list[Callback] = []
+    if tol is not None or restore_best_weights:
+        stop_patience = check_int(patience, "patience") if tol is not None else epochs + 1
+        hooks.append(EarlyStopping(monitor, tol or 0.0, stop_patience, restore_best_weights))
+    if verbose:
+        hooks.append(ProgressBar())
+    return hooks + list(callbacks)
+
+
+class _Loop:
+    """Steps 6 and 7: epochs of batches, with the callbacks' hooks around them."""
+
+    def __init__(self, state: TrainingState, batches: Batches, hooks: list[Callback]) -> None:
+        self.state, self.batches, self.hooks = state, batches, hooks
+        self.batch_hooks = [h for h in hooks if overrides_batch_hooks(h)]
+        self.checkpoint = [p.value.copy() for p in state.network.all_parameters()]
+
+    def call(self, event: str, hooks: list[Callback] | None = None) -> None:
+        for hook in self.hooks if hooks is None else hooks:
+            getattr(hook, event)(self.state)
+
+    def run(
+        self, epochs: int, validation: Data | None, metrics: dict[str, Any], train: Data
+    ) -> None:
+        state = self.state
+        self.call("on_train_begin")
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for epoch in range(epochs):  # step 7: iterate
+                    state.epoch = epoch
+                    self.call("on_epoch_begin")
+                    state.history.learning_rate.append(state.optimizer.current_learning_rate)
+                    loss = self.epoch()
+                    state.logs = _measure(state.network, loss, train, validation, metrics)
+                    state.history.record(state.logs)
+                    self.call("on_epoch_end")
+                    if state.stop_training:  # step 6: converged (or a callback said stop)
+                        state.history.stopped_early = epoch < epochs - 1
+                        break
+        finally:
+            self.call("on_train_end")
+
+    def epoch(self) -> float:
+        network, optimizer = self.state.network, self.state.optimizer
+        _save(network, self.checkpoint)
+        total = 0.0
+        for x, y, w in self.batches:
+            self.call("on_batch_begin", self.batch_hooks)
+            try:
+                value = train_step(network, optimizer, x, y, w)  # type: ignore[arg-type]
+            except TrainingDiverged:
+                _restore(network, self.checkpoint)
+                raise
+            total += value * x.shape[0]  # type: ignore[union-attr]
+            self.call("on_batch_end", self.batch_hooks)
+        return total / self.batches.n_samples
+
+
+def _measure(
+    network: Network,
+    loss: float,
+    train: Data,
+    validation: Data | None,
+    metrics: dict[str, Any],
+) -> dict[str, float]:
+    """The epoch's logs: ``loss``, metrics on the training data, then their ``val_`` twins."""
+    logs = {"loss": loss}
+    if metrics:
+        y_pred = network.predict(train[0])
+        logs.update({name: float(f(y_pred, train[1])) for name, f in metrics.items()})
+    if validation is not None:
+        xv, yv, wv = validation
+        y_pred = network.predict(xv)
+        logs["val_loss"] = network.loss(xv, yv, wv)
+        logs.update({f"val_{name}": float(f(y_pred, yv)) for name, f in metrics.items()})
+    return logs
+
+
+def _save(network: Network, checkpoint: list[np.ndarray]) -> None:
+    for saved, parameter in zip(checkpoint, network.all_parameters(), strict=True):
+        np.copyto(saved, parameter.value)
+
+
+def _restore(network: Network, checkpoint: list[np.ndarray]) -> None:
+    for saved, parameter in zip(checkpoint, network.all_parameters(), strict=True):
+        np.copyto(parameter.value, saved)

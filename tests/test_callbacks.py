@@ -1,0 +1,119 @@
+"""Callbacks: early stopping on a constructed sequence, best checkpoint, schedules, progress."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.callbacks import (
+    BestCheckpoint,
+    Callback,
+    EarlyStopping,
+    LearningRateScheduler,
+    ProgressBar,
+    ReduceLROnPlateau,
+    TrainingState,
+    overrides_batch_hooks,
+)
+from glassnet.training import History
+
+
+def replay(callback, values, network=None):
+    """Feed a constructed ``val_loss`` sequence; the weights of epoch i are all equal to i."""
+    network = network or gn.Network([gn.Dense(1, 1)])
+    state = TrainingState(network, gn.SGD(0.1), History())
+    callback.on_train_begin(state)
+    stopped = None
+    for epoch, value in enumerate(values):
+        state.epoch = epoch
+        callback.on_epoch_begin(state)
+        network.set_weights([np.full((1, 1), float(epoch)), np.full(1, float(epoch))])
+        state.logs = {"loss": 1.0, "val_loss": value}
+        callback.on_epoch_end(state)
+        if state.stop_training:
+            stopped = epoch
+            break
+    callback.on_train_end(state)
+    return stopped, network, state
+
+
+def test_early_stopping_stops_at_the_right_epoch_and_restores_the_best():
+    values = [1.0, 0.8, 0.5, 0.55, 0.52, 0.51, 0.4]
+    stopped, network, _ = replay(EarlyStopping(patience=3, restore_best_weights=True), values)
+    assert stopped == 5  # best at epoch 2, then 3 epochs without improvement
+    assert network.get_weights()[0][0, 0] == 2.0
+
+
+def test_min_delta_counts_small_gains_as_no_improvement():
+    values = [1.0, 0.95, 0.91, 0.9]
+    stopped, network, _ = replay(EarlyStopping(min_delta=0.1, patience=2), values)
+    assert stopped == 2
+    assert network.get_weights()[0][0, 0] == 2.0  # not restored
+
+
+def test_best_checkpoint_keeps_and_writes_the_best(tmp_path):
+    path = tmp_path / "best.npz"
+    checkpoint = BestCheckpoint(path=path)
+    replay(checkpoint, [0.9, 0.3, 0.7])
+    assert checkpoint.best_epoch == 1 and checkpoint.best == 0.3
+    assert checkpoint.best_weights[0][0, 0] == 1.0
+    with np.load(path) as saved:
+        assert saved["arr_0"][0, 0] == 1.0
+    assert not (tmp_path / "best.npz.tmp").exists()
+
+
+def test_reduce_on_plateau_changes_the_learning_rate():
+    callback = ReduceLROnPlateau(factor=0.5, patience=2, min_delta=0.0, min_lr=0.03)
+    _, _, state = replay(callback, [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert state.optimizer.learning_rate == 0.03  # 0.1 -> 0.05 -> 0.03 (floor)
+
+
+def test_scheduler_sets_the_rate_recorded_in_history():
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    X, y = np.ones((4, 2)), np.zeros((4, 1))
+    history = net.fit(
+        X,
+        y,
+        optimizer=gn.SGD(0.1),
+        epochs=3,
+        callbacks=[LearningRateScheduler(lambda e: 0.1 / (e + 1))],
+    )
+    assert history.learning_rate == pytest.approx([0.1, 0.05, 0.1 / 3])
+
+
+def test_unknown_monitor_is_named():
+    with pytest.raises(ValueError, match="monitor 'val_acc' is not recorded"):
+        replay(EarlyStopping(monitor="val_acc"), [1.0])
+
+
+def test_batch_hooks_are_called_only_when_overridden():
+    class Counter(Callback):
+        batches = 0
+
+        def on_batch_end(self, state):
+            self.batches += 1
+
+        def on_epoch_end(self, state):
+            if state.epoch == 1:
+                state.stop_training = True
+
+    assert overrides_batch_hooks(Counter()) and not overrides_batch_hooks(EarlyStopping())
+    counter = Counter()
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    history = net.fit(np.ones((10, 2)), np.zeros(10), epochs=5, batch_size=4, callbacks=[counter])
+    assert counter.batches == 6 and history.epochs == 2 and history.stopped_early
+
+
+def test_progress_bar_writes_loss_and_speed(capsys):
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    net.fit(
+        np.ones((8, 2)),
+        np.zeros(8),
+        epochs=2,
+        validation_split=0.25,
+        rng=0,
+        callbacks=[ProgressBar(mininterval=0)],
+    )
+    err = capsys.readouterr().err
+    assert "val_loss" in err and "samples/s" in err and "2/2" in err

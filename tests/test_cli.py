@@ -1,0 +1,252 @@
+"""The `glassnet` command through main(argv), plus one real subprocess run."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glassnet.cli import main
+from glassnet.commands import _loop
+from glassnet.io import load_network, save_network
+
+from .conftest import require_datasets
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+FAST = ["--quiet", "--epochs", "15", "--hidden", "16", "--lr", "0.01"]
+
+
+@pytest.fixture
+def table(tmp_path) -> Path:
+    """300 rows: two numbers, a colour (categorical), gaps in both, a yes/no label."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(size=300)
+    colour = rng.choice(["red", "green", "blue"], 300)
+    frame = pd.DataFrame({"a": a, "b": b, "colour": colour})
+    frame["label"] = np.where(a + b + (colour == "red") > 0.5, "yes", "no")
+    frame.loc[::17, "a"] = np.nan
+    frame.loc[::23, "colour"] = None
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _json_out(capsys) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_train_predict_evaluate_round_trip(tmp_path, table, capsys):
+    model = tmp_path / "m.safetensors"
+    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 0
+    captured = capsys.readouterr()
+    assert "test : accuracy" in captured.out and "confusion matrix" in captured.out
+    assert "missing values in the training data imputed" in captured.err
+    assert "a (" in captured.err and "colour (" in captured.err
+    assert (tmp_path / "m-loss.png").stat().st_size > 0
+
+    predictions = tmp_path / "p.csv"
+    argv = ["predict", str(model), str(table), "-o", str(predictions), "--proba"]
+    assert main(argv) == 0
+    result = pd.read_csv(predictions)
+    truth = pd.read_csv(table)["label"]
+    assert list(result.columns) == ["label", "proba_no", "proba_yes"]
+    assert len(result) == len(truth)
+    assert np.allclose(result["proba_no"] + result["proba_yes"], 1.0)
+    assert result["label"].tolist() == np.where(result["proba_yes"] >= 0.5, "yes", "no").tolist()
+
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(table), "--target", "label", "--json"]) == 0
+    scores = _json_out(capsys)
+    assert scores["accuracy"] == pytest.approx((result["label"] == truth).mean())  # order kept
+    assert scores["accuracy"] > 0.9
+    assert np.sum(scores["confusion_matrix"]) == len(truth)
+
+
+def test_default_trains_on_breast_cancer(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--quiet", "--json"]) == 0
+    report = _json_out(capsys)
+    assert report["metrics"]["test"]["accuracy"] >= 0.93
+    assert report["metrics"]["test"]["roc_auc"] >= 0.97
+    network, metadata = load_network(tmp_path / "model.safetensors")
+    assert network.n_inputs == 30 and metadata["classes"] == ["benign", "malignant"]
+    assert (tmp_path / "model-loss.png").exists()
+
+
+def test_regression_with_early_stopping(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-2, 2, size=(400, 2))
+    frame = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": 3 * x[:, 0] - x[:, 1] ** 2 + 10})
+    frame.to_csv(tmp_path / "r.csv", index=False)
+    model = tmp_path / "r.safetensors"
+    argv = ["train", str(tmp_path / "r.csv"), "--target", "y", "--out", str(model), "--json"]
+    assert main([*argv, "--quiet", "--early-stopping", "--patience", "3", "--epochs", "60"]) == 0
+    report = _json_out(capsys)
+    assert report["metrics"]["test"]["r2"] > 0.9
+    _, metadata = load_network(model)
+    assert metadata["task"] == "regression"
+    assert len(metadata["history"]["val_loss"]) == len(metadata["history"]["loss"]) >= 1
+    assert main(["predict", str(model), str(tmp_path / "r.csv")]) == 0
+    values = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))["y"]
+    assert np.abs(values - frame["y"]).mean() < 1.0  # in the target's own units
+
+
+def test_info_and_plot(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(200, 2))
+    frame = pd.DataFrame({"u": x[:, 0], "v": x[:, 1], "c": (x[:, 0] * x[:, 1] > 0).astype(int)})
+    frame.to_csv(tmp_path / "two.csv", index=False)
+    model = tmp_path / "two.safetensors"
+    argv = ["train", str(tmp_path / "two.csv"), "--target", "c", "--out", str(model), *FAST]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["info", str(model)]) == 0
+    text = capsys.readouterr().out
+    assert "Dense(2, 16, activation='relu')" in text and "classes [0, 1]" in text
+    assert main(["plot", str(model), str(tmp_path / "two.csv")]) == 0
+    for suffix in ("loss", "network", "boundary"):
+        assert (tmp_path / f"two-{suffix}.png").stat().st_size > 1000
+
+
+def test_new_category_at_predict_time_warns(tmp_path, table, capsys):
+    model = tmp_path / "m.safetensors"
+    main(["train", str(table), "--target", "label", "--out", str(model), *FAST])
+    new = pd.DataFrame({"a": [0.1], "b": [0.2], "colour": ["purple"]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    capsys.readouterr()
+    assert main(["predict", str(model), str(tmp_path / "new.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "glassnet: warning: column 'colour' has categories unseen in training" in err
+
+
+def _bad_model(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "bad.safetensors"
+    if kind == "pickle":
+        path.write_bytes(pickle.dumps({"weights": np.zeros(3)}))
+    else:
+        path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "{tmp}/none.csv", "--target", "y"], "does not exist"),
+        (["train", "{tmp}/empty.csv", "--target", "y"], "cannot read"),
+        (["train", "{table}", "--target", "price"], "'price' not in the data"),
+        (["train", "{table}"], "--target is required"),
+        (["train", "{tmp}/one.csv", "--target", "label"], "single class"),
+        (["train", "{tmp}/ids.csv", "--target", "label"], "cannot be one-hot encoded"),
+        (["train", "{table}", "--target", "label", "--optimizer", "lbfgsx"], "--optimizer"),
+        (["train", "{table}", "--target", "label", "--hidden", "a,b"], "--hidden"),
+        (["predict", "{tmp}/pickle.safetensors", "{table}"], "pickle"),
+        (["predict", "{tmp}/garbage.safetensors", "{table}"], "not a safetensors model"),
+        (["predict", "{tmp}/none.safetensors", "{table}"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, table, capsys, argv, message):
+    (tmp_path / "empty.csv").write_text("")
+    pd.DataFrame({"x": [1, 2, 3], "label": ["a"] * 3}).to_csv(tmp_path / "one.csv", index=False)
+    ids = pd.DataFrame({"id": [f"p{i}" for i in range(300)], "label": [0, 1] * 150})
+    ids.to_csv(tmp_path / "ids.csv", index=False)
+    (tmp_path / "pickle.safetensors").write_bytes(pickle.dumps({"w": np.zeros(3)}))
+    (tmp_path / "garbage.safetensors").write_bytes(b"\x10" + b"\x00" * 7 + b"{not json!}" * 2)
+    before = set(tmp_path.iterdir())
+    out = tmp_path / "out.file"
+    argv = [a.format(tmp=tmp_path, table=table) for a in argv]
+    argv += ["--out", str(out)] if argv[0] == "train" else ["-o", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: ") and message in err
+    assert err.count("\n") == 1
+    assert set(tmp_path.iterdir()) == before  # nothing written, no temporary left
+
+
+def test_columns_that_do_not_match_the_model(tmp_path, table, capsys):
+    model = tmp_path / "m.safetensors"
+    main(["train", str(table), "--target", "label", "--out", str(model), *FAST])
+    pd.read_csv(table).drop(columns="colour").to_csv(tmp_path / "less.csv", index=False)
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(tmp_path / "less.csv")]) == 2
+    assert "lacks column(s) the model was trained on: colour" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys):
+    real_epoch = _loop.TrainingRun._one_epoch
+    calls = []
+
+    def interrupted_on_third(self, x, y):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_epoch(self, x, y)
+
+    monkeypatch.setattr(_loop.TrainingRun, "_one_epoch", interrupted_on_third)
+    model = tmp_path / "m.safetensors"
+    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 130
+    _, metadata = load_network(model)
+    assert metadata["history"]["loss"] and len(metadata["history"]["loss"]) == 2
+    assert "interrupted" in capsys.readouterr().err
+    calls.clear()  # without --out nothing is written
+    monkeypatch.chdir(tmp_path / "..")
+    before = set(Path.cwd().iterdir())
+    assert main(["train", str(table), "--target", "label", *FAST]) == 130
+    assert set(Path.cwd().iterdir()) == before
+
+
+def test_churn_reaches_085_held_out_accuracy(tmp_path, capsys):
+    data = require_datasets("churn-modelling", "Churn_Modelling.csv")
+    argv = ["train", str(data), "--target", "Exited", "--drop", "RowNumber,CustomerId,Surname"]
+    assert main([*argv, "--out", str(tmp_path / "churn.safetensors"), "--quiet", "--json"]) == 0
+    assert _json_out(capsys)["metrics"]["test"]["accuracy"] >= 0.85
+
+
+def test_real_subprocess_run(tmp_path, table):
+    env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}
+    model = tmp_path / "m.safetensors"
+    command = [sys.executable, "-m", "glassnet.cli", "train", str(table), "--target", "label"]
+    done = subprocess.run(
+        [*command, "--out", str(model), *FAST], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "test : accuracy" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "glassnet.cli", "info", str(table)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("glassnet: error: ") and "Traceback" not in bad.stderr
+
+
+def test_dropout_l2_and_optimizer_options_reach_the_engine(tmp_path, table, capsys):
+    model = tmp_path / "m.safetensors"
+    options = ["--dropout", "0.2", "--l2", "1e-4", "--optimizer", "rmsprop", "--lr", "0.005"]
+    argv = ["train", str(table), "--target", "label", "--out", str(model), "--json"]
+    assert main([*argv, *options, *FAST]) == 0
+    assert _json_out(capsys)["metrics"]["test"]["accuracy"] > 0.8
+    network, metadata = load_network(model)
+    assert [type(layer).__name__ for layer in network.layers] == ["Dense", "Dropout", "Dense"]
+    assert network.layers[1].rate == 0.2
+    assert metadata["training"]["optimizer"] == "rmsprop" and metadata["training"]["l2"] == 1e-4
+
+
+def test_model_with_malformed_preprocessing_is_refused(tmp_path, table, capsys):
+    model = tmp_path / "m.safetensors"
+    main(["train", str(table), "--target", "label", "--out", str(model), *FAST])
+    network, metadata = load_network(model)
+    metadata["preprocessing"]["numeric"][0] = {"column": "a"}  # statistics removed
+    save_network(model, network, metadata)
+    capsys.readouterr()
+    assert main(["predict", str(model), str(table), "-o", str(tmp_path / "p.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "preprocessing is malformed" in err and err.count("\n") == 1
+    assert not (tmp_path / "p.csv").exists()

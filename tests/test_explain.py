@@ -1,0 +1,160 @@
+"""`glassnet explain`: the worked example by default, a user's network, JSON, bad input."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.cli import main
+
+from .test_trace import published_numbers
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["explain", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_default_is_the_worked_example_with_every_published_number(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys)
+    assert code == 0
+    assert "Step 7. The iteration" in out and "b1 = layer[0].bias (every neuron)" in out
+    for printed in published_numbers():
+        decimals = len(printed.split(".")[1])
+        code, text, _ = run(capsys, "--precision", str(decimals))
+        assert printed in text, printed
+
+
+def test_json_is_valid_and_round_trips_the_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["names"] == "tutorial"
+    assert round(data["loss"], 9) == 0.298371109
+    assert [round(v, 9) for v in data["parameters"][2]["after"][0]] == [0.35891648, 0.51130127]
+    assert data["weight_names"]["w5"] == [1, 0, 0]
+
+
+def test_iterations_show_the_loss_decreasing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--iterations", "100", "--json")
+    losses = [loss for _, loss in json.loads(out)["history"]]
+    assert code == 0 and len(losses) == 8
+    assert all(a > b for a, b in itertools.pairwise(losses))
+    _, text, _ = run(capsys, "--iterations", "100")
+    assert "       100 |" in text
+
+
+def test_bias_zero_and_update_biases(capsys: pytest.CaptureFixture[str]) -> None:
+    _, zero, _ = run(capsys, "--bias", "0")
+    assert "b1 = layer[0].bias (every neuron) = 0.000000000 (held fixed)" in zero
+    _, trained, _ = run(capsys, "--update-biases")
+    assert "b_h1 = b_h1 − η × ∂E/∂b_h1 = 0.350000000" in trained
+
+
+def test_a_users_own_network(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "--weights", "0.1,0.2,0.3", "--weights", "0.5;0.6;-0.7",
+        "--bias", "0.1", "--bias", "0.2", "--activation", "tanh", "--activation", "identity",
+        "--input", "1.0;2.0", "--target", "0.5;-0.5", "--lr", "0.1",
+    )  # fmt: skip
+    assert code == 0
+    assert "a 1-3-1 network (tanh, identity)" in out and "sample 2:" in out
+    assert "w6 = layer[1].weights[2, 0] = −0.700000000" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--weights", "0.1,x"], "--weights (layer 0) must be numbers separated by ','"),
+        (["--weights", "0.1,0.2;0.3"], "rows must all have the same length, got lengths 2, 1"),
+        (["--input", "1,2,3"], "X has 3 features per sample; the network expects 2"),
+        (["--target", "1"], "Y has 1 outputs per sample; the network has 2"),
+        (["--bias", "1", "--bias", "2", "--bias", "3"], "--bias must be given once or once per"),
+        (["--bias", "1,2,3"], "--bias (layer 0) needs 1 or 2 numbers, got 3"),
+        (["--weights", "1,2;3,4", "--weights", "1;2;3"], "layers[1] expects 3 inputs"),
+        (["--iterations", "0"], "--iterations must be >= 1, got 0"),
+        (["--lr", "nan"], "--lr must be a positive number"),
+        (["--input", "inf,1"], "--input must be finite numbers"),
+        (["--activation", "nope"], "activation"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_large_network_text_summarises(capsys: pytest.CaptureFixture[str]) -> None:
+    row = ",".join(["0.01"] * 30)
+    weights = ";".join([row] * 10)
+    code, out, _ = run(
+        capsys,
+        "--weights",
+        weights,
+        "--input",
+        ",".join(["1"] * 10),
+        "--target",
+        ",".join(["0"] * 30),
+    )
+    assert code == 0 and "too many to print one by one" in out and "--json" in out
+
+
+def test_real_subprocess() -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    result = subprocess.run(
+        [sys.executable, "-m", "glassnet.cli", "explain", "--precision", "8"],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0 and "0.29950229" in result.stdout
+
+
+def test_json_equals_the_python_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    from .conftest import WORKED_X, WORKED_Y, worked_example_network
+
+    _, out, _ = run(capsys, "--json", "--iterations", "3")
+    expected = worked_example_network().trace(WORKED_X, WORKED_Y, iterations=3).to_dict()
+    assert json.loads(out) == expected
+
+
+def test_explain_a_saved_model_row_leaves_the_file_unchanged(tmp_path, capsys) -> None:
+    import json
+
+    import pandas as pd
+
+    model = tmp_path / "m.safetensors"
+    table = tmp_path / "t.csv"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    frame["label"] = np.where(frame["a"] + frame["b"] > 0, "yes", "no")
+    frame.to_csv(table, index=False)
+    assert main(["train", str(table), "--target", "label", "--out", str(model), "--quiet",
+                 "--epochs", "2", "--hidden", "3"]) == 0  # fmt: skip
+    before = model.read_bytes()
+    capsys.readouterr()
+    assert (
+        main(["explain", "--model", str(model), "--data", str(table), "--row", "5", "--json"]) == 0
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert model.read_bytes() == before
+    assert document["dry_run"] is True
+    network = gn.Network.load(model)  # the traced loss is the saved network's loss on that row
+    assert document["loss"] == pytest.approx(
+        network.loss(np.asarray(document["x"]), np.asarray(document["y"])), rel=1e-12
+    )
+    assert main(["explain", "--model", str(model), "--data", str(table), "--row", "60"]) == 2
+    assert "--row must be in [0, 59], got 60" in capsys.readouterr().err
+    assert main(["explain", "--model", str(model)]) == 2
+    assert "--model needs --data" in capsys.readouterr().err

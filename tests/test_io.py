@@ -1,0 +1,136 @@
+"""The model file: bit-exact round trip, and every damaged or foreign file refused in one line."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.io import load_network, save_network
+
+
+def _network(dtype: type = np.float64) -> gn.Network:
+    return gn.Network(
+        [gn.Dense(3, 4, "tanh", rng=0), gn.Dense(4, 2, "softmax", rng=1)],
+        loss="categorical_cross_entropy",
+        dtype=dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_round_trip_is_bit_exact(tmp_path, dtype):
+    network = _network(dtype)
+    path = tmp_path / "m.safetensors"
+    save_network(path, network, {"classes": ["a", "b"], "history": {"loss": [0.5, 0.25]}})
+    loaded, metadata = load_network(path)
+    assert metadata == {"classes": ["a", "b"], "history": {"loss": [0.5, 0.25]}}
+    assert loaded.dtype == np.dtype(dtype)
+    for saved, restored in zip(network.get_weights(), loaded.get_weights(), strict=True):
+        assert saved.dtype == restored.dtype
+        assert np.array_equal(saved, restored)
+    x = np.random.default_rng(2).normal(size=(5, 3)).astype(dtype)
+    assert np.array_equal(network.predict(x), loaded.predict(x))
+    assert type(loaded.loss_function) is gn.CategoricalCrossEntropy
+    assert [type(layer.activation) for layer in loaded.layers] == [gn.Tanh, gn.Softmax]
+
+
+def test_network_save_and_load_methods(tmp_path):
+    network = gn.Network([gn.Dense(2, 1, "sigmoid", rng=3)], loss=gn.Huber(delta=0.5))
+    network.save(tmp_path / "n.safetensors")
+    loaded = gn.Network.load(tmp_path / "n.safetensors")
+    assert loaded.loss_function.delta == 0.5
+    assert np.array_equal(loaded.get_weights()[0], network.get_weights()[0])
+
+
+def test_save_replaces_atomically_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save_network(path, _network())
+    with pytest.raises(TypeError, match="JSON-serializable"):
+        save_network(path, _network(), {"bad": object()})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
+    load_network(path)  # the earlier file is intact
+
+
+def _tamper_header(path, change):
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    change(header)
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + length :])
+
+
+def _set_shape(header):
+    header["layers.0.weights"]["shape"] = [4, 3]
+
+
+def _set_dtype(header):
+    header["layers.0.bias"]["dtype"] = "F32"
+
+
+def _drop_metadata(header):
+    header["__metadata__"] = {}
+
+
+def _change_architecture(header):
+    document = json.loads(header["__metadata__"]["glassnet"])
+    document["architecture"]["layers"][0]["n_outputs"] = 5
+    header["__metadata__"]["glassnet"] = json.dumps(document)
+
+
+def _future_version(header):
+    document = json.loads(header["__metadata__"]["glassnet"])
+    document["format_version"] = 99
+    header["__metadata__"]["glassnet"] = json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set_shape, "tensor layers.0.weights should be F64"),
+        (_set_dtype, "truncated or has extra bytes|should be F64"),
+        (_drop_metadata, "not a glassnet model"),
+        (_change_architecture, "should be F64 \\[3, 5\\]"),
+        (_future_version, "version 99"),
+    ],
+)
+def test_tampered_files_are_refused(tmp_path, change, message):
+    path = tmp_path / "m.safetensors"
+    save_network(path, _network())
+    _tamper_header(path, change)
+    with pytest.raises(ValueError, match=message) as error:
+        load_network(path)
+    assert "\n" not in str(error.value)
+
+
+def test_truncated_file_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save_network(path, _network())
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(ValueError, match="truncated"):
+        load_network(path)
+
+
+def test_pickle_renamed_to_safetensors_is_refused_without_running_it(tmp_path):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(pickle.dumps({"weights": [1.0, 2.0]}))
+    with pytest.raises(ValueError, match="pickle"):
+        load_network(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"abc", b"hello, this is text, not a model" * 3])
+def test_foreign_files_are_refused(tmp_path, content):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a safetensors model file|truncated"):
+        load_network(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        load_network(tmp_path / "nope.safetensors")
