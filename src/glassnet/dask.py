@@ -153,7 +153,7 @@ class _Cluster:
     ) -> None:
         self.client = client
         self.network = network  # the workers' copy, without the optimizer
-        self.template = client.scatter([network], broadcast=True)[0]  # sent once
+        self.template = _scatter(client, network)  # sent once
         self.x_blocks = x_blocks
         self.y_blocks = y_blocks
         self.offsets = offsets
@@ -173,14 +173,14 @@ class _Cluster:
             except CancelledError:  # scattered data lost with a worker: scatter again
                 if attempt == self.retries:
                     raise
-                self.template = self.client.scatter([self.network], broadcast=True)[0]
+                self.template = _scatter(self.client, self.network)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _sum_over_blocks(self, weights: list[np.ndarray], rows: np.ndarray) -> tuple[Any, ...]:
         from dask import delayed
 
         owner = np.searchsorted(self.offsets, rows, side="right") - 1
-        weights_future = self.client.scatter([weights], broadcast=True)[0]  # once per step
+        weights_future = _scatter(self.client, weights)  # once per step
         tasks = []
         for k in np.unique(owner):
             local = _compact(rows[owner == k] - self.offsets[k])
@@ -192,6 +192,18 @@ class _Cluster:
         loss = math.fsum(part[0] for part in parts)
         grads = [sum(grad) for grad in zip(*(part[1] for part in parts), strict=True)]
         return loss, grads, sum(part[2] for part in parts)
+
+
+def _scatter(client: Any, value: Any) -> Any:
+    """Send ``value`` to every worker; return its future.
+
+    ``hash=False`` gives every scatter a fresh key. With content-hashed keys, scattering a value
+    equal to one whose future was just released (the same starting network twice, or equal
+    weights in two runs) races with the scheduler forgetting that key: the new future can be
+    cancelled as a "lost dependency" or the scatter can hang for good (reproduced here with
+    distributed 2026.8 in about one run in ten).
+    """
+    return client.scatter([value], broadcast=True, hash=False)[0]
 
 
 def block_gradient(
