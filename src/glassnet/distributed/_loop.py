@@ -1,0 +1,169 @@
+"""Steps 6 and 7 on the driver, for both schemes: epochs of global batches, the History, the
+callbacks and stopping rule of :func:`glassnet.fit`, and checkpoints.
+
+A *scheme* turns a group of global batches (row numbers) into their batch losses and updates
+the network and optimizer: synchronous training takes one batch per call, averaging ``K``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._validation import as_rng, check_int
+from ..callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from ..optimizers import SGD, Optimizer, as_optimizer
+from ..training import History, TrainingDiverged
+
+if TYPE_CHECKING:
+    from ..network import Network
+
+Scheme = Callable[["Network", Optimizer, list[np.ndarray]], list[float]]
+
+
+class State:
+    """Everything training changes; what a checkpoint holds."""
+
+    def __init__(
+        self,
+        network: Network,
+        optimizer: Optimizer,
+        history: History,
+        rng: np.random.Generator,
+        epoch: int,
+    ) -> None:
+        self.network = network
+        self.optimizer = optimizer
+        self.history = history
+        self.rng = rng
+        self.epoch = epoch
+
+
+def start(network: Network, optimizer: Any, rng: Any, checkpoint: Any, epochs: int) -> State:
+    """A fresh state, or the one saved at ``checkpoint`` (``network`` takes its layers)."""
+    if optimizer is None:
+        optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
+    state = State(network, as_optimizer(optimizer), History(), as_rng(rng), 0)
+    if checkpoint is not None and Path(checkpoint).exists():
+        state = load(checkpoint)
+        network.__dict__.update(state.network.__dict__)  # the caller's object, resumed
+        state.network = network
+    state.history.planned_epochs = epochs
+    network.optimizer = state.optimizer  # type: ignore[attr-defined]
+    return state
+
+
+def hooks(
+    callbacks: Sequence[Callback], tol: float | None, patience: int, verbose: bool
+) -> list[Callback]:
+    """As :func:`glassnet.fit`: the stopping rule from ``tol``, a progress bar, the user's."""
+    found: list[Callback] = []
+    if tol is not None:
+        found.append(EarlyStopping("loss", tol, check_int(patience, "patience")))
+    if verbose:
+        found.append(ProgressBar())
+    return found + list(callbacks)
+
+
+def train(
+    state: State,
+    scheme: Scheme,
+    n_samples: int,
+    group: int,
+    *,
+    epochs: int,
+    batch_size: int | None,
+    shuffle: bool,
+    callbacks: list[Callback],
+    checkpoint: Any,
+    checkpoint_every: int,
+) -> History:
+    """Run epochs until ``epochs`` or a stopping rule; ``group`` batches per call of ``scheme``."""
+    size = n_samples if batch_size is None else min(check_int(batch_size, "batch_size"), n_samples)
+    shuffle = shuffle and size < n_samples
+    view = TrainingState(state.network, state.optimizer, state.history, n_samples=n_samples)
+    _call(callbacks, "on_train_begin", view)
+    try:
+        while state.epoch < epochs:  # step 7: iterate
+            view.epoch = state.epoch
+            _call(callbacks, "on_epoch_begin", view)
+            state.history.learning_rate.append(state.optimizer.current_learning_rate)
+            order = state.rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+            batches = [order[i : i + size] for i in range(0, n_samples, size)]
+            view.logs = {"loss": _epoch(state, scheme, batches, group, callbacks, view)}
+            state.history.record(view.logs)
+            _call(callbacks, "on_epoch_end", view)
+            state.epoch += 1
+            if checkpoint is not None and state.epoch % checkpoint_every == 0:
+                save(state, checkpoint)
+            if view.stop_training:  # step 6: converged (or a callback said stop)
+                state.history.stopped_early = state.epoch < epochs
+                break
+    finally:
+        _call(callbacks, "on_train_end", view)
+    return state.history
+
+
+def _epoch(
+    state: State,
+    scheme: Scheme,
+    batches: list[np.ndarray],
+    group: int,
+    callbacks: list[Callback],
+    view: TrainingState,
+) -> float:
+    """One pass; the loss is the mean of the batch losses weighted by batch size."""
+    network, batch_hooks = state.network, [c for c in callbacks if overrides_batch_hooks(c)]
+    saved = network.get_weights()
+    total = 0.0
+    for first in range(0, len(batches), group):
+        chunk = batches[first : first + group]
+        _call(batch_hooks, "on_batch_begin", view)
+        try:
+            losses = scheme(network, state.optimizer, chunk)
+        except TrainingDiverged:
+            network.set_weights(saved)  # the last finite parameters
+            raise
+        total += math.fsum(loss * rows.shape[0] for loss, rows in zip(losses, chunk, strict=True))
+        _call(batch_hooks, "on_batch_end", view)
+    return total / sum(rows.shape[0] for rows in batches)
+
+
+def check_finite(losses: list[float]) -> None:
+    """Raise before any update when a batch loss is NaN or infinite."""
+    for loss in losses:
+        if not math.isfinite(loss):
+            raise TrainingDiverged(f"the loss became {loss}; lower the learning rate")
+
+
+def _call(callbacks: list[Callback], event: str, view: TrainingState) -> None:
+    for callback in callbacks:
+        getattr(callback, event)(view)
+
+
+def save(state: State, path: str | os.PathLike[str]) -> None:
+    """Write the training state to ``path`` atomically (temporary file, then rename)."""
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(state, file)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load(path: str | os.PathLike[str]) -> State:
+    with open(path, "rb") as file:
+        state = pickle.load(file)  # a file this module wrote (trusted)
+    if not isinstance(state, State):
+        raise ValueError(f"checkpoint: {path} is not a glassnet.dask checkpoint")
+    return state
