@@ -1,0 +1,203 @@
+"""Periodic averaging, the options of single-machine training, out-of-core estimators and search
+on a real two-process LocalCluster.
+
+This module's client is not the default client, so that ``client=None`` can be tested; the
+tests that rely on a default client (joblib, dask-ml) enter ``client.as_current()``.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.callbacks import Callback
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("dask.distributed")
+from glassnet import dask as gd  # noqa: E402 - after the optional imports
+
+from .test_dask import assert_same_network, local_cluster, regression_data, regressor  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = local_cluster()
+    with cluster, distributed.Client(cluster, timeout="30s", set_as_default=False) as connected:
+        yield connected
+
+
+def chunked(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, blocks: tuple[int, ...]):
+    dx = da.from_array(x, chunks=(blocks, x.shape[1]))
+    dy = da.from_array(y, chunks=(blocks, *y.shape[1:]))
+    return dx, dy, None if w is None else da.from_array(w, chunks=(blocks,))
+
+
+def weights(n: int) -> np.ndarray:
+    return np.random.default_rng(5).uniform(0.0, 3.0, size=n)
+
+
+def copied(optimizer: object) -> object:
+    return pickle.loads(pickle.dumps(optimizer))
+
+
+# ------------------------------------------------------------------ periodic averaging
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
+@pytest.mark.parametrize(
+    "optimizer", [gn.SGD(0.05), gn.SGD(0.05, momentum=0.9, nesterov=True)], ids=repr
+)
+def test_averaging_after_every_step_with_sgd_is_single_process_training(
+    client, optimizer, weighted
+):
+    """K = 1 with SGD: the average of the replicas' steps is the step on the averaged gradient."""
+    x, y = regression_data(120)
+    w = weights(120) if weighted else None
+    local, spread = regressor(), regressor()
+    options = {"epochs": 3, "batch_size": 32, "rng": 7}
+    expected = local.fit(x, y, optimizer=copied(optimizer), sample_weight=w, **options)
+    dx, dy, dw = chunked(x, y, w, (30, 50, 40))
+    history = gd.fit_averaged(spread, dx, dy, client, local_steps=1, optimizer=optimizer,
+                              sample_weight=dw, **options)  # fmt: skip
+    assert_same_network(spread, local)
+    np.testing.assert_allclose(history.loss, expected.loss, rtol=1e-12)
+
+
+def test_averaging_one_replica_continues_adam_exactly_across_rounds(client):
+    """One block: every round hands Adam's moments and step count back and forth; the run must
+    be single-process Adam, which it is only if the optimizer state travels intact."""
+    x, y = regression_data(90)
+    local, spread = regressor(), regressor()
+    options = {"epochs": 2, "batch_size": 10, "rng": 2}
+    local.fit(x, y, optimizer=gn.Adam(0.01), **options)
+    dx, dy, _ = chunked(x, y, None, (90,))
+    gd.fit_averaged(spread, dx, dy, client, local_steps=4, optimizer=gn.Adam(0.01), **options)
+    assert_same_network(spread, local)
+    assert spread.optimizer.iterations == local.optimizer.iterations == 18
+
+
+def test_averaging_with_local_steps_takes_another_path_downhill(client):
+    x, y = regression_data(120)
+    dx, dy, _ = chunked(x, y, None, (60, 60))
+    options = {"epochs": 4, "batch_size": 20, "rng": 1}
+    synchronous, averaged = regressor(), regressor()
+    gd.fit(synchronous, dx, dy, client, optimizer=gn.Adam(0.02), **options)
+    history = gd.fit_averaged(averaged, dx, dy, client, local_steps=3, optimizer=gn.Adam(0.02),
+                              **options)  # fmt: skip
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    difference = max(
+        np.abs(a - b).max()
+        for a, b in zip(synchronous.get_weights(), averaged.get_weights(), strict=True)
+    )
+    assert difference > 1e-4  # K = 3 is not synchronous training
+
+
+# ------------------------------------------------------------------ options of glassnet.fit
+def test_sample_weight_equals_single_process_weighted_training(client):
+    x, y = regression_data(100)
+    w = weights(100)
+    local, spread = regressor(), regressor()
+    options = {"epochs": 2, "batch_size": 25, "rng": 4}
+    expected = local.fit(x, y, optimizer=gn.Adam(0.01), sample_weight=w, **options)
+    dx, dy, dw = chunked(x, y, w, (50, 50))
+    history = gd.fit(spread, dx, dy, client, optimizer=gn.Adam(0.01), sample_weight=dw, **options)
+    assert_same_network(spread, local)
+    np.testing.assert_allclose(history.loss, expected.loss, rtol=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["fit", "fit_averaged"])
+def test_stopping_rule_and_history_are_those_of_single_process_training(client, scheme):
+    x, y = regression_data(60)
+    local, spread = regressor(), regressor()
+    options = {"epochs": 40, "batch_size": None, "tol": 1e-3, "patience": 2}
+    expected = local.fit(x, y, optimizer=gn.SGD(0.05), **options)
+    dx, dy, _ = chunked(x, y, None, (30, 30))
+    extra = {"local_steps": 1} if scheme == "fit_averaged" else {}
+    history = getattr(gd, scheme)(spread, dx, dy, client, optimizer=gn.SGD(0.05), **options,
+                                  **extra)  # fmt: skip
+    assert expected.stopped_early and history.stopped_early
+    assert history.epochs == expected.epochs < 40
+    assert history.planned_epochs == 40
+    assert history.learning_rate == expected.learning_rate
+    np.testing.assert_allclose(history.loss, expected.loss, rtol=1e-12)
+    assert_same_network(spread, local)
+
+
+class Counting(Callback):
+    """Counts hook calls and halves the learning rate after the first epoch."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, int] = {}
+
+    def count(self, event: str) -> None:
+        self.events[event] = self.events.get(event, 0) + 1
+
+    def on_train_begin(self, state) -> None:
+        self.count("train_begin")
+
+    def on_epoch_end(self, state) -> None:
+        self.count("epoch_end")
+        state.optimizer.learning_rate = 0.025
+
+    def on_batch_end(self, state) -> None:
+        self.count("batch_end")
+
+
+@pytest.mark.parametrize(("scheme", "steps"), [("fit", 4), ("fit_averaged", 2)])
+def test_callbacks_and_progress_bar(client, capsys, scheme, steps):
+    """Batch hooks run once per step (synchronous) or per round (averaging, K = 2)."""
+    x, y = regression_data(80)
+    dx, dy, _ = chunked(x, y, None, (40, 40))
+    callback = Counting()
+    extra = {"local_steps": 2} if scheme == "fit_averaged" else {}
+    history = getattr(gd, scheme)(regressor(), dx, dy, client, optimizer=gn.SGD(0.05), epochs=2,
+                                  batch_size=20, rng=0, callbacks=[callback], verbose=True,
+                                  **extra)  # fmt: skip
+    assert callback.events == {"train_begin": 1, "epoch_end": 2, "batch_end": 2 * steps}
+    assert history.learning_rate == [0.05, 0.025]
+    assert "2/2" in capsys.readouterr().err  # tqdm's bar over epochs, finished
+
+
+# ------------------------------------------------------------------ errors at the door
+@pytest.mark.parametrize(
+    ("w", "match"),
+    [
+        (da.ones(60, chunks=20), "row blocks of X"),
+        (da.from_array(np.r_[-1.0, np.ones(59)], chunks=30), ">= 0"),
+        (np.ones(60), "sample_weight must be a dask array"),
+    ],
+    ids=["chunking", "negative", "numpy"],
+)
+def test_bad_sample_weight_is_refused_before_training(client, w, match):
+    x, y = regression_data(60)
+    dx, dy, _ = chunked(x, y, None, (30, 30))
+    network = regressor()
+    before = network.get_weights()
+    with pytest.raises((ValueError, TypeError), match=match):
+        gd.fit(network, dx, dy, client, sample_weight=w)
+    for a, b in zip(network.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+class StatelessStep:
+    """Steps like an optimizer but keeps no state fit_averaged could average."""
+
+    def step(self, parameters) -> None:
+        for parameter in parameters:
+            parameter.value -= 0.1 * parameter.grad
+
+
+def test_averaging_needs_a_first_order_glassnet_optimizer_and_local_steps(client):
+    dx, dy, _ = chunked(*regression_data(20), None, (10, 10))
+    with pytest.raises(TypeError, match="needs a glassnet first-order optimizer"):
+        gd.fit_averaged(regressor(), dx, dy, client, optimizer=StatelessStep())
+    with pytest.raises(ValueError, match="local_steps"):
+        gd.fit_averaged(regressor(), dx, dy, client, local_steps=0)
+
+
+def test_no_running_client_is_a_clear_error(client):
+    dx, dy, _ = chunked(*regression_data(20), None, (10, 10))
+    for train in (gd.fit, gd.fit_averaged):
+        with pytest.raises(ValueError, match="client: no Dask client is running"):
+            train(regressor(), dx, dy)
