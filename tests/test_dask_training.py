@@ -201,3 +201,48 @@ def test_no_running_client_is_a_clear_error(client):
     for train in (gd.fit, gd.fit_averaged):
         with pytest.raises(ValueError, match="client: no Dask client is running"):
             train(regressor(), dx, dy)
+
+
+# ------------------------------------------------------------------ estimators on the cluster
+def test_incremental_partial_fit_over_a_100k_row_dask_array_improves_each_pass(client):
+    """dask-ml's Incremental calls MLPClassifier.partial_fit block by block (out of core)."""
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    x = da.random.default_rng(0).normal(size=(100_000, 4), chunks=(10_000, 4))
+    y = (x[:, 0] + 0.5 * x[:, 1] ** 2 - x[:, 2] > 0.5).astype(int)
+    estimator = gn.MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.002,
+                                 batch_size=500, random_state=0)  # fmt: skip
+    model = wrappers.Incremental(estimator, scoring="accuracy", shuffle_blocks=False)
+    scores = []
+    with client.as_current():
+        x, y = client.persist([x, y])
+        for _ in range(3):
+            model.partial_fit(x, y, classes=[0, 1])  # one pass over the 10 blocks
+            scores.append(model.score(x, y))
+    assert scores[0] < scores[1] < scores[2]
+    assert scores[2] > 0.9
+    assert model.estimator_.t_ == 3 * 100_000  # every row seen once per pass
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # short fits
+def test_randomized_search_on_the_dask_backend_finds_the_local_best(client):
+    joblib = pytest.importorskip("joblib")
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    stats = pytest.importorskip("scipy.stats")
+    x, _ = regression_data(120)
+    labels = (x[:, 0] - x[:, 2] > 0).astype(int)
+    space = {"alpha": stats.loguniform(1e-5, 10.0), "hidden_layer_sizes": [(2,), (8,)]}
+    estimator = gn.MLPClassifier(max_iter=50, random_state=0)
+
+    def search() -> object:
+        return model_selection.RandomizedSearchCV(
+            estimator, space, n_iter=4, cv=3, random_state=0
+        ).fit(x, labels)
+
+    local = search()
+    with client.as_current(), joblib.parallel_backend("dask"):
+        spread = search()
+    assert spread.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        spread.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], atol=1e-12
+    )
+    assert len(set(local.cv_results_["mean_test_score"])) > 1  # the search had a choice to make
