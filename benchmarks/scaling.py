@@ -1,16 +1,22 @@
 """Cost of one data-parallel step on a LocalCluster, beside the cost model of docs/scaling.md.
 
-Run: PYTHONPATH=src python benchmarks/scaling.py [--workers 2] [--repeats 3]
+Run: PYTHONPATH=src python benchmarks/scaling.py [--workers 2] [--repeats 3] [--averaging]
 
 For each hidden width it prints the parameter count P, the model's bytes per step
 (2 x 8 P x workers, float64), the best-of-N time of one synchronous step on the cluster, the
 time of the same step in one process, and the cluster's fixed overhead per step (the difference).
+
+With ``--averaging`` it then trains one network with ``glassnet.dask.fit`` (synchronous) and
+``glassnet.dask.fit_averaged`` for K = 1, 4, 16 local steps, from the same start on the same
+batches, and prints the seconds per epoch, the model traffic per epoch and the loss on all the
+data at the end: the trade-off between fewer round trips and a different optimization path.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +49,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=4096)
     parser.add_argument("--sizes", type=int, default=4, help="how many widths, smallest first")
+    parser.add_argument("--averaging", action="store_true", help="also K = 1, 4, 16 averaging")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of the averaging runs")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     n, d, b = 5 * args.batch_size, 64, args.batch_size
@@ -76,6 +84,43 @@ def main() -> None:
             megabytes = 2 * 8 * p * args.workers / 1e6
             cells = f"{t_remote * 1e3:>10.1f} {t_local * 1e3:>9.1f} {overhead * 1e3:>11.1f}"
             print(f"{p:>9} {megabytes:>8.2f} {cells}")
+        if args.averaging:
+            averaging_tradeoff(client, args.workers, args.epochs)
+
+
+def averaging_tradeoff(client: Any, workers: int, epochs: int) -> None:
+    """Seconds per epoch, MB of model traffic per epoch and final loss, sync vs K = 1, 4, 16."""
+    import dask.array as da
+
+    from glassnet import dask as gd
+
+    rng = np.random.default_rng(1)
+    n, d, batch = 16_384, 32, 256
+    x = rng.normal(size=(n, d))
+    y = np.sin(x[:, :1]) + x[:, 1:2] * x[:, 2:3] + 0.1 * rng.normal(size=(n, 1))
+    rows = -(-n // workers)  # one block, so one replica, per worker
+    dx, dy = client.persist(
+        [da.from_array(x, chunks=(rows, d)), da.from_array(y, chunks=(rows, 1))]
+    )
+    print(f"\naveraging: {n} rows x {d} features, batch {batch}, {epochs} epochs, "
+          f"SGD(0.02, momentum=0.9), {workers} replicas")  # fmt: skip
+    print(f"{'scheme':>12} {'s/epoch':>8} {'MB/epoch':>9} {'final loss':>11}")
+    for k in (None, 1, 4, 16):
+        net = network(d, 64)
+        p = sum(q.value.size for q in net.parameters())
+        options = {"epochs": epochs, "batch_size": batch, "optimizer": gn.SGD(0.02, momentum=0.9),
+                   "rng": 0}  # fmt: skip
+        start = time.perf_counter()
+        if k is None:
+            gd.fit(net, dx, dy, client, **options)
+            messages, arrays = n // batch, 2  # weights out, gradients back, every step
+        else:
+            gd.fit_averaged(net, dx, dy, client, local_steps=k, **options)
+            messages, arrays = -(-(n // batch) // k), 4  # weights + velocity, out and back
+        seconds = (time.perf_counter() - start) / epochs
+        megabytes = messages * arrays * 8 * p * workers / 1e6
+        name = "synchronous" if k is None else f"K={k}"
+        print(f"{name:>12} {seconds:>8.2f} {megabytes:>9.1f} {net.loss(x, y):>11.5f}")
 
 
 if __name__ == "__main__":
