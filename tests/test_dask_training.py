@@ -36,7 +36,11 @@ def chunked(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, blocks: tuple[in
 
 
 def weights(n: int) -> np.ndarray:
-    return np.random.default_rng(5).uniform(0.0, 3.0, size=n)
+    """Positive weights, but zero on rows 0-24: the first block's share of a batch is often
+    all zero, which must add nothing (not NaN) to the step."""
+    w = np.random.default_rng(5).uniform(0.0, 3.0, size=n)
+    w[:25] = 0.0
+    return w
 
 
 def copied(optimizer: object) -> object:
