@@ -48,9 +48,10 @@ def copied(optimizer: object) -> object:
 
 
 # ------------------------------------------------------------------ periodic averaging
-@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
 @pytest.mark.parametrize(
-    "optimizer", [gn.SGD(0.05), gn.SGD(0.05, momentum=0.9, nesterov=True)], ids=repr
+    ("optimizer", "weighted"),
+    [(gn.SGD(0.05), False), (gn.SGD(0.05, momentum=0.9, nesterov=True), True)],
+    ids=["sgd", "nesterov-sample_weight"],
 )
 def test_averaging_after_every_step_with_sgd_is_single_process_training(
     client, optimizer, weighted
