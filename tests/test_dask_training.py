@@ -98,6 +98,18 @@ def test_averaging_with_local_steps_takes_another_path_downhill(client):
     assert difference > 1e-4  # K = 3 is not synchronous training
 
 
+def test_averaging_stops_on_a_non_finite_loss_with_the_last_finite_parameters(client):
+    x, y = regression_data(60)
+    dx, dy, _ = chunked(x, y, None, (30, 30))
+    network = regressor()
+    before = network.get_weights()
+    with pytest.raises(gn.TrainingDiverged, match="the loss became"):
+        gd.fit_averaged(network, dx, dy * 1e200, client, optimizer=gn.SGD(0.1), batch_size=20,
+                        local_steps=2)  # fmt: skip
+    for a, b in zip(network.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 # ------------------------------------------------------------------ options of glassnet.fit
 def test_sample_weight_equals_single_process_weighted_training(client):
     x, y = regression_data(100)
@@ -195,8 +207,10 @@ class StatelessStep:
 
 def test_averaging_needs_a_first_order_glassnet_optimizer_and_local_steps(client):
     dx, dy, _ = chunked(*regression_data(20), None, (10, 10))
+    network = regressor()
     with pytest.raises(TypeError, match="needs a glassnet first-order optimizer"):
-        gd.fit_averaged(regressor(), dx, dy, client, optimizer=StatelessStep())
+        gd.fit_averaged(network, dx, dy, client, optimizer=StatelessStep())
+    assert not hasattr(network, "optimizer")  # refused before the network was touched
     with pytest.raises(ValueError, match="local_steps"):
         gd.fit_averaged(regressor(), dx, dy, client, local_steps=0)
 

@@ -46,13 +46,25 @@ class State:
         self.epoch = epoch
 
 
-def start(network: Network, optimizer: Any, rng: Any, checkpoint: Any, epochs: int) -> State:
-    """A fresh state, or the one saved at ``checkpoint`` (``network`` takes its layers)."""
+def start(
+    network: Network,
+    optimizer: Any,
+    rng: Any,
+    checkpoint: Any,
+    epochs: int,
+    check: Callable[[Optimizer], None] = lambda optimizer: None,
+) -> State:
+    """A fresh state, or the one saved at ``checkpoint`` (``network`` takes its layers).
+
+    ``check`` may refuse the optimizer; it runs before ``network`` is changed.
+    """
     if optimizer is None:
         optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
     state = State(network, as_optimizer(optimizer), History(), as_rng(rng), 0)
     if checkpoint is not None and Path(checkpoint).exists():
         state = load(checkpoint)
+    check(state.optimizer)
+    if state.network is not network:
         network.__dict__.update(state.network.__dict__)  # the caller's object, resumed
         state.network = network
     state.history.planned_epochs = epochs

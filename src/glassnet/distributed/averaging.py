@@ -85,17 +85,20 @@ def fit_averaged(
     blocks = Blocks(network, X, y, sample_weight)
     epochs, group = check_int(epochs, "epochs"), check_int(local_steps, "local_steps")
     hooks = _loop.hooks(callbacks, tol, patience, verbose)
-    state = _loop.start(network, optimizer, rng, checkpoint, epochs)
-    if not isinstance(state.optimizer, Optimizer) or hasattr(state.optimizer, "minimize"):
-        raise TypeError(
-            "optimizer: fit_averaged averages the optimizer's state and needs a glassnet "
-            f"first-order optimizer such as SGD or Adam, got {state.optimizer!r}"
-        )
+    state = _loop.start(network, optimizer, rng, checkpoint, epochs, _check_optimizer)
     scheme = Averaging(Broadcast(client, network, retries), blocks)
     every = check_int(checkpoint_every, "checkpoint_every")
     return _loop.train(state, scheme, blocks.n_samples, group, epochs=epochs,
                        batch_size=batch_size, shuffle=shuffle, callbacks=hooks,
                        checkpoint=checkpoint, checkpoint_every=every)  # fmt: skip
+
+
+def _check_optimizer(optimizer: Optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            "optimizer: fit_averaged averages the optimizer's state and needs a glassnet "
+            f"first-order optimizer such as SGD or Adam, got {optimizer!r}"
+        )
 
 
 class Averaging:
@@ -144,7 +147,7 @@ def local_steps(
 
     Returns ``(W, [W · θ], [W · s], [(W_j · L_j, W_j) for every step j])`` with ``W = Σ W_j``
     the weight of the replica's rows in the round; a step with no rows (or zero weight) is
-    skipped. A non-finite loss ends the round with ``(nan, 1)`` as that step's entry.
+    skipped. A non-finite loss ends the round with ``(nan, 1)`` for that step and the rest.
     """
     values, shell, states = model
     network, optimizer = copy.deepcopy(network), copy.deepcopy(shell)
@@ -167,7 +170,7 @@ def local_steps(
             try:
                 value = train_step(network, optimizer, x_rows, y_rows, w_rows)
             except TrainingDiverged:
-                return 0.0, [], [], [*steps, (math.nan, 1.0)]
+                return 0.0, [], [], steps + [(math.nan, 1.0)] * (len(batches) - j)
             weight = float(x_rows.shape[0] if w_rows is None else w_rows.sum())
             steps.append((value * weight, weight))
     total = math.fsum(weight for _, weight in steps)
