@@ -265,3 +265,38 @@ def test_randomized_search_on_the_dask_backend_finds_the_local_best(client):
         spread.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], atol=1e-12
     )
     assert len(set(local.cv_results_["mean_test_score"])) > 1  # the search had a choice to make
+
+
+# ------------------------------------------------------------------ dropout on the workers
+def dropout_network() -> gn.Network:
+    return gn.Network(
+        [gn.Dense(3, 8, "tanh", rng=1), gn.Dropout(0.5), gn.Dense(8, 1, "identity", rng=2)],
+        loss="mse",
+    )
+
+
+def test_a_workers_dropout_masks_follow_the_step_seed():
+    x, y = regression_data(40)
+    network = dropout_network()
+
+    def gradient(seed: tuple[int, ...]) -> list[np.ndarray]:
+        return gd.block_gradient(network, network.get_weights(), x, y, slice(0, 40), None, seed)[1]
+
+    for first, again in zip(gradient((7, 0, 0)), gradient((7, 0, 0)), strict=True):
+        np.testing.assert_array_equal(first, again)  # a retried task draws the same masks
+    first_step, next_step = gradient((7, 0, 0)), gradient((7, 1, 0))
+    assert any(not np.array_equal(a, b) for a, b in zip(first_step, next_step, strict=True))
+
+
+@pytest.mark.parametrize("scheme", ["fit", "fit_averaged"])
+def test_dropout_training_on_the_cluster_is_reproducible_from_the_seed(client, scheme):
+    x, y = regression_data(80)
+    dx, dy, _ = chunked(x, y, None, (40, 40))
+    trained = []
+    for _ in range(2):
+        network = dropout_network()
+        getattr(gd, scheme)(network, dx, dy, client, optimizer=gn.SGD(0.05), epochs=2,
+                            batch_size=20, rng=0)  # fmt: skip
+        trained.append(network)
+    assert_same_network(*trained)
+    assert not np.allclose(trained[0].get_weights()[0], dropout_network().get_weights()[0])

@@ -152,6 +152,35 @@ def scatter(client: Any, value: Any) -> Any:
     return client.scatter([value], broadcast=True, hash=False)[0]
 
 
+def dropout_seed(network: Network, rng: np.random.Generator) -> int | None:
+    """A base seed for the workers' dropout masks, drawn once from the run's ``rng``.
+
+    ``None`` for a network without :class:`~glassnet.Dropout`, so that such runs draw exactly
+    the batches :func:`glassnet.fit` draws.
+    """
+    from ..layers import Dropout
+
+    if not any(isinstance(layer, Dropout) for layer in network.layers):
+        return None
+    return int(rng.integers(2**63))
+
+
+def reseed_dropout(network: Network, seed: tuple[int, ...] | None) -> None:
+    """Give every Dropout layer of a worker's copy its own stream for one step and block.
+
+    The copy the workers hold never changes, so without this each step would draw the same
+    masks. Seeding from ``(base, step, block, layer)`` makes the masks differ between steps,
+    blocks and layers, and a retried task draws the same masks as the first try.
+    """
+    from ..layers import Dropout
+
+    if seed is None:
+        return
+    for index, layer in enumerate(network.layers):
+        if isinstance(layer, Dropout):
+            layer.rng = np.random.default_rng([*seed, index])
+
+
 def template(network: Network) -> Network:
     """A copy of the network for the workers, without the optimizer; checked to pickle."""
     copied = copy.copy(network)

@@ -35,7 +35,15 @@ from ..callbacks import Callback
 from ..optimizers import Optimizer
 from ..training import TrainingDiverged, train_step
 from . import _loop
-from ._cluster import Blocks, Broadcast, get_client, rows_of, scatter
+from ._cluster import (
+    Blocks,
+    Broadcast,
+    dropout_seed,
+    get_client,
+    reseed_dropout,
+    rows_of,
+    scatter,
+)
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -87,6 +95,7 @@ def fit_averaged(
     hooks = _loop.hooks(callbacks, tol, patience, verbose)
     state = _loop.start(network, optimizer, rng, checkpoint, epochs, _check_optimizer)
     scheme = Averaging(Broadcast(client, network, retries), blocks)
+    scheme.seed = dropout_seed(network, state.rng)
     every = check_int(checkpoint_every, "checkpoint_every")
     return _loop.train(state, scheme, blocks.n_samples, group, epochs=epochs,
                        batch_size=batch_size, shuffle=shuffle, callbacks=hooks,
@@ -106,6 +115,7 @@ class Averaging:
 
     def __init__(self, broadcast: Broadcast, blocks: Blocks) -> None:
         self.broadcast, self.blocks = broadcast, blocks
+        self.seed: int | None = None  # the base of the workers' dropout masks
 
     def __call__(
         self, network: Network, optimizer: Optimizer, batches: list[np.ndarray]
@@ -123,7 +133,8 @@ class Averaging:
             task = delayed(local_steps, pure=False)
             return [
                 task(template, model_future, blocks.x[k], blocks.y[k], blocks.w[k],
-                     [blocks.local(r, o, k) for r, o in zip(batches, owners, strict=True)])
+                     [blocks.local(r, o, k) for r, o in zip(batches, owners, strict=True)],
+                     None if self.seed is None else (self.seed, optimizer.iterations, int(k)))
                 for k in np.unique(np.concatenate(owners))
             ]  # fmt: skip
 
@@ -142,6 +153,7 @@ def local_steps(
     y: Any,
     sample_weight: Any,
     batches: list[np.ndarray | slice],
+    dropout_seed: tuple[int, ...] | None = None,
 ) -> tuple[float, list[np.ndarray], States, list[tuple[float, float]]]:
     """On a worker: one replica's round, :func:`glassnet.training.train_step` on each share.
 
@@ -151,6 +163,7 @@ def local_steps(
     """
     values, shell, states = model
     network, optimizer = copy.deepcopy(network), copy.deepcopy(shell)
+    reseed_dropout(network, dropout_seed)
     parameters = network.parameters()
     for parameter, start in zip(parameters, values, strict=True):
         parameter.value[...] = start

@@ -31,7 +31,15 @@ from .._validation import check_int
 from ..callbacks import Callback
 from ..optimizers import Optimizer
 from . import _loop
-from ._cluster import Blocks, Broadcast, get_client, rows_of, scatter
+from ._cluster import (
+    Blocks,
+    Broadcast,
+    dropout_seed,
+    get_client,
+    reseed_dropout,
+    rows_of,
+    scatter,
+)
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -106,6 +114,7 @@ def fit(
     hooks = _loop.hooks(callbacks, tol, patience, verbose)
     state = _loop.start(network, optimizer, rng, checkpoint, epochs)
     scheme = Synchronous(Broadcast(client, network, retries), blocks)
+    scheme.seed = dropout_seed(network, state.rng)
     every = check_int(checkpoint_every, "checkpoint_every")
     return _loop.train(state, scheme, blocks.n_samples, 1, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, callbacks=hooks, checkpoint=checkpoint,
@@ -117,12 +126,13 @@ class Synchronous:
 
     def __init__(self, broadcast: Broadcast, blocks: Blocks) -> None:
         self.broadcast, self.blocks = broadcast, blocks
+        self.seed: int | None = None  # the base of the workers' dropout masks
 
     def __call__(
         self, network: Network, optimizer: Optimizer, batches: list[np.ndarray]
     ) -> list[float]:
         (rows,) = batches
-        loss, grads, weight = self.batch_gradient(network.get_weights(), rows)
+        loss, grads, weight = self.batch_gradient(network.get_weights(), rows, optimizer.iterations)
         _loop.check_finite([loss])
         for parameter, grad in zip(network.parameters(), grads, strict=True):
             np.divide(grad, weight, out=parameter.grad)  # the batch's (weighted) mean gradient
@@ -130,7 +140,7 @@ class Synchronous:
         return [loss]
 
     def batch_gradient(
-        self, weights: list[np.ndarray], rows: np.ndarray
+        self, weights: list[np.ndarray], rows: np.ndarray, step: int = 0
     ) -> tuple[float, list[np.ndarray], float]:
         """The batch loss, ``Σ_k W_k · ∇L_k`` and ``Σ_k W_k`` over the blocks holding ``rows``."""
         from dask import delayed
@@ -143,7 +153,8 @@ class Synchronous:
             task = delayed(block_gradient, pure=False)
             return [
                 task(template, weights_future, blocks.x[k], blocks.y[k],
-                     blocks.local(rows, owners, k), blocks.w[k])
+                     blocks.local(rows, owners, k), blocks.w[k],
+                     None if self.seed is None else (self.seed, step, int(k)))
                 for k in np.unique(owners)
             ]  # fmt: skip
 
@@ -161,6 +172,7 @@ def block_gradient(
     y: Any,
     rows: np.ndarray | slice,
     sample_weight: Any = None,
+    dropout_seed: tuple[int, ...] | None = None,
 ) -> tuple[float, list[np.ndarray], float]:
     """On a worker: steps 2-4 on ``rows`` of one block; returns sums, not means.
 
@@ -170,6 +182,7 @@ def block_gradient(
     """
     network = copy.deepcopy(network)  # the worker's copy is shared by its threads
     network.set_weights(weights)
+    reseed_dropout(network, dropout_seed)
     x_rows = network.check_inputs(np.asarray(x)[rows])
     y_rows = network.check_targets(np.asarray(y)[rows], x_rows.shape[0])
     w_rows = rows_of(sample_weight, rows)
