@@ -250,3 +250,13 @@ def test_model_with_malformed_preprocessing_is_refused(tmp_path, table, capsys):
     err = capsys.readouterr().err
     assert "preprocessing is malformed" in err and err.count("\n") == 1
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_confusion_matrix_columns_stay_apart_when_counts_are_wider_than_labels():
+    from glassnet.commands._common import format_metrics
+
+    scores = {"accuracy": 0.85, "confusion_matrix": [[6153, 217], [730, 900]]}
+    lines = format_metrics("train", scores, [0, 1]).splitlines()
+    assert lines[2].split() == ["0", "1"]
+    assert lines[3].split() == ["0", "6153", "217"]  # was "06153217": no gap between columns
+    assert lines[4].split() == ["1", "730", "900"]

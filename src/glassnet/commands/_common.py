@@ -143,7 +143,9 @@ def format_metrics(name: str, scores: dict[str, Any], classes: list[Any]) -> str
     ]
     lines = [f"{name}: " + ", ".join(numbers)]
     if "confusion_matrix" in scores:
-        width = max(len(str(c)) for c in classes) + 2
+        counts = [str(n) for row in scores["confusion_matrix"] for n in row]
+        cells = [str(c) for c in classes] + counts
+        width = max(len(cell) for cell in cells) + 2  # wide enough for labels and counts
         header = " " * width + "".join(f"{c!s:>{width}}" for c in classes)
         lines.append(f"  confusion matrix (rows: true, columns: predicted)\n  {header}")
         for c, row in zip(classes, scores["confusion_matrix"], strict=True):
