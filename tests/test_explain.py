@@ -158,3 +158,20 @@ def test_explain_a_saved_model_row_leaves_the_file_unchanged(tmp_path, capsys) -
     assert "--row must be in [0, 59], got 60" in capsys.readouterr().err
     assert main(["explain", "--model", str(model)]) == 2
     assert "--model needs --data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain", "--precision", "abc"],
+        ["explain", "--iterations", "1.5"],
+        ["train", "--epochs", "x"],
+        ["predict"],
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "error: " in captured.err and "usage:" not in captured.err
