@@ -260,3 +260,100 @@ def test_confusion_matrix_columns_stay_apart_when_counts_are_wider_than_labels()
     assert lines[2].split() == ["0", "1"]
     assert lines[3].split() == ["0", "6153", "217"]  # was "06153217": no gap between columns
     assert lines[4].split() == ["1", "730", "900"]
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-12])
+
+
+def _tamper(path: Path) -> None:
+    """Claim another shape for the first weights in the header (same byte length, so only the
+    check against the metadata's architecture can catch it)."""
+    data = path.read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    name = next(k for k in header if k.endswith("weights"))
+    header[name]["shape"] = header[name]["shape"][::-1]
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw + data[8 + length :])
+
+
+def _drop_column(table: Path, tmp_path: Path) -> Path:
+    less = tmp_path / "less.csv"
+    pd.read_csv(table).drop(columns="colour").to_csv(less, index=False)
+    return less
+
+
+@pytest.mark.parametrize(
+    ("damage", "command", "message"),
+    [
+        (_truncate, "predict", "truncated"),
+        (_truncate, "evaluate", "truncated"),
+        (_tamper, "predict", "should be F64"),
+        (_tamper, "info", "should be F64"),
+        (None, "predict", "lacks column(s) the model was trained on: colour"),
+    ],
+    ids=["truncated-predict", "truncated-evaluate", "tampered-predict", "tampered-info",
+         "columns-predict"],
+)  # fmt: skip
+def test_damaged_model_or_wrong_columns_one_line_exit_2_no_output(
+    tmp_path, table, capsys, damage, command, message
+):
+    model = tmp_path / "m.safetensors"
+    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 0
+    data = table
+    if damage is None:
+        data = _drop_column(table, tmp_path)
+    else:
+        damage(model)
+    out = tmp_path / "predictions.csv"
+    argv = {
+        "predict": ["predict", str(model), str(data), "-o", str(out)],
+        "evaluate": ["evaluate", str(model), str(data), "--target", "label"],
+        "info": ["info", str(model)],
+    }[command]
+    before = set(tmp_path.iterdir())
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: ") and message in err and err.count("\n") == 1
+    assert set(tmp_path.iterdir()) == before  # no output file, no temporary
+
+
+def test_binary_file_as_csv_is_refused_without_writing_a_model(tmp_path, capsys):
+    data = tmp_path / "noise.csv"
+    data.write_bytes(bytes(np.random.default_rng(0).integers(128, 256, 3000, dtype=np.uint8)))
+    out = tmp_path / "m.safetensors"
+    assert main(["train", str(data), "--target", "y", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: cannot read") and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["noise.csv"]
+
+
+def test_without_matplotlib_train_still_writes_the_model_and_plot_says_what_to_install(
+    tmp_path, table, monkeypatch, capsys
+):
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        monkeypatch.setitem(sys.modules, name, None)  # import matplotlib now raises ImportError
+    model = tmp_path / "m.safetensors"
+    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 0
+    assert "no loss plot (plots need matplotlib: pip install 'glassnet[plot]')" in (
+        capsys.readouterr().err
+    )
+    assert model.exists() and not (tmp_path / "m-loss.png").exists()
+    assert main(["plot", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'glassnet[plot]'" in err and err.count("\n") == 1
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_progress_bar_is_on_in_the_cli_and_off_in_the_library(tmp_path, table, capsys):
+    import glassnet as gn
+
+    argv = ["train", str(table), "--target", "label", "--out", str(tmp_path / "m.safetensors")]
+    assert main([*argv, "--epochs", "3", "--hidden", "4"]) == 0
+    assert "3/3" in capsys.readouterr().err  # tqdm's finished bar over the epochs
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    net.fit(np.ones((8, 2)), np.zeros(8), epochs=3, validation_split=0.25, rng=0)
+    assert capsys.readouterr().err == ""
