@@ -76,6 +76,10 @@ def test_bad_hyperparameters() -> None:
         net.fit(X, Y, batch_size=0)
     with pytest.raises(TypeError, match="optimizer must be an optimizer object"):
         net.fit(X, Y, optimizer="sgd")
+    with pytest.raises(ValueError, match=r"tol must be in \[0.0, inf\), got -1"):
+        net.fit(X, Y, tol=-1)  # named as the caller wrote it, not as the callback calls it
+    with pytest.raises(ValueError, match="patience must be >= 1, got 0"):
+        net.fit(X, Y, tol=1e-3, patience=0)
 
 
 def test_bad_layer_constructors() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_int
+from ._validation import as_rng, check_in_range, check_int
 from ._workspace import Workspace
 from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
 from .optimizers import SGD, Optimizer, as_optimizer
@@ -258,7 +258,8 @@ def _callbacks(
     hooks: list[Callback] = []
     if tol is not None or restore_best_weights:
         stop_patience = check_int(patience, "patience") if tol is not None else epochs + 1
-        hooks.append(EarlyStopping(monitor, tol or 0.0, stop_patience, restore_best_weights))
+        min_delta = 0.0 if tol is None else check_in_range(tol, "tol", 0.0, math.inf)
+        hooks.append(EarlyStopping(monitor, min_delta, stop_patience, restore_best_weights))
     if verbose:
         hooks.append(ProgressBar())
     return hooks + list(callbacks)
