@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
+import glassnet as gn
+from glassnet.parameters import Parameter
 from glassnet.schedules import Constant, CosineDecay, ExponentialDecay, InverseScaling, StepDecay
 
 
@@ -44,3 +47,32 @@ def test_cosine_ends_at_min_rate_and_stays():
 def test_bad_arguments_are_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+FIRST_ORDER = [
+    lambda rate: gn.SGD(rate),
+    lambda rate: gn.SGD(rate, momentum=0.9, nesterov=True),
+    lambda rate: gn.RMSprop(rate),
+    lambda rate: gn.Adagrad(rate),
+    lambda rate: gn.Adadelta(rate),
+    lambda rate: gn.Adam(rate),
+    lambda rate: gn.AdamW(rate, weight_decay=0.1),
+]
+
+
+@pytest.mark.parametrize("make", FIRST_ORDER, ids=lambda make: repr(make(0.1)).split("(")[0])
+def test_a_schedule_drives_every_first_order_optimizer(make):
+    """Each step uses the schedule's rate for that step: the same run as a constant-rate twin
+    whose rate is set by hand before every step, and not the run at the starting rate."""
+    schedule = StepDecay(0.1, step_size=1, gamma=0.5)
+    scheduled, by_hand, constant = make(schedule), make(0.1), make(0.1)
+    params = [Parameter(np.array([1.0, -2.0, 0.5])) for _ in range(3)]
+    rng = np.random.default_rng(0)
+    for step in range(5):
+        grad = rng.normal(size=3)
+        by_hand.learning_rate = 0.1 * 0.5**step
+        for optimizer, p in zip((scheduled, by_hand, constant), params, strict=True):
+            p.grad[:] = grad
+            optimizer.step([p])
+    np.testing.assert_array_equal(params[0].value, params[1].value)
+    assert not np.allclose(params[0].value, params[2].value)
