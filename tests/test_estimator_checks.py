@@ -34,7 +34,14 @@ ADDITIONS = [
     MLPClassifier(**SETTINGS[0], loss="squared_error", restore_best_weights=True),
     MLPRegressor(**SETTINGS[0], loss="huber", output_activation="identity", callbacks=[Callback()]),
 ]
-ESTIMATORS = [cls(**kw) for cls in (MLPClassifier, MLPRegressor) for kw in SETTINGS] + ADDITIONS
+# glassnet's extra solvers (the engine's optimizers), each on both estimators
+EXTRA_SOLVERS = [
+    dict(SETTINGS[0], solver=solver, learning_rate_init=rate)
+    for solver, rate in (("rmsprop", 0.01), ("adagrad", 0.1), ("adadelta", 1.0), ("adamw", 0.01))
+]
+ESTIMATORS = [
+    cls(**kw) for cls in (MLPClassifier, MLPRegressor) for kw in SETTINGS + EXTRA_SOLVERS
+] + ADDITIONS
 
 
 @parametrize_with_checks(ESTIMATORS)
