@@ -221,3 +221,16 @@ def test_dropout_l1_and_dtype_extras(iris):
     assert clf.score(X, y) > 0.85
     with pytest.raises(ValueError, match="dropout must be in"):
         MLPClassifier(dropout=1.0).fit(X, y)
+
+
+@QUIET
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_early_stopping_on_a_dataframe_gives_no_feature_name_warning(iris, cls):
+    """The held-out score is computed on arrays fit has checked; scoring them through
+    ``score`` warned 'X does not have valid feature names' (an error under pytest)."""
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    estimator = cls(hidden_layer_sizes=(4,), max_iter=5, early_stopping=True, random_state=0)
+    estimator.fit(frame, y)
+    assert len(estimator.validation_scores_) == estimator.n_iter_ == 5
+    assert estimator.best_validation_score_ == max(estimator.validation_scores_)

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import scipy.optimize
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -258,6 +259,15 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self, "network_")
         x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return self.network_.predict(x.astype(self.network_.dtype, copy=False))
+
+    def _validation_score(self, x: np.ndarray, y: Any, w: np.ndarray | None) -> float:
+        """``score`` on held-out arrays that ``fit`` has validated already, as scikit-learn's
+        early stopping scores them: no second input check (which, after a DataFrame fit,
+        would warn that the array has no feature names)."""
+        predicted = self._decode_output(self.network_.predict(x))
+        if isinstance(self, ClassifierMixin):
+            return float(accuracy_score(y, predicted, sample_weight=w))
+        return float(r2_score(y, predicted, sample_weight=w))
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)

@@ -140,7 +140,7 @@ def update_no_improvement_count(est: Any, validation: Any) -> dict[str, float]:
     logs = {"loss": float(est.loss_)}
     if validation is not None:
         x_val, y_val, w_val, y_encoded = validation
-        score = est.score(x_val, y_val, sample_weight=w_val)
+        score = est._validation_score(x_val, y_val, w_val)
         val_loss = evaluate_loss(est.network_, est._penalty, x_val, y_encoded, w_val)
         assert est.validation_scores_ is not None and est.best_validation_score_ is not None
         assert est.validation_loss_curve_ is not None

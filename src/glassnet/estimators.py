@@ -281,10 +281,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted labels (an indicator matrix for multilabel targets)."""
-        p = self._forward(X)
-        if self.n_outputs_ == 1:
-            p = p.ravel()
-        return self._label_binarizer.inverse_transform(p)
+        return self._decode_output(self._forward(X))
+
+    def _decode_output(self, p: np.ndarray) -> np.ndarray:
+        return self._label_binarizer.inverse_transform(p.ravel() if self.n_outputs_ == 1 else p)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -425,5 +425,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
-        p = self._forward(X)
+        return self._decode_output(self._forward(X))
+
+    def _decode_output(self, p: np.ndarray) -> np.ndarray:
         return p.ravel() if p.shape[1] == 1 and self._y_was_1d else p
