@@ -135,6 +135,22 @@ class BaseMLP(BaseEstimator):
                     parameter.grad = parameter.grad.copy()
             layer._workspace.clear()
 
+    # ------------------------------------------------------------- model files
+    def save(self, path: Any) -> None:
+        """Write the fitted estimator to a glassnet model file: safetensors, the format of
+        :meth:`glassnet.Network.save`, with the parameters and fitted attributes as JSON
+        metadata (no pickle). Callbacks and the optimizer's state are not saved."""
+        from ._estimator_io import save_estimator
+
+        save_estimator(path, self)
+
+    @classmethod
+    def load(cls, path: Any) -> Any:
+        """Read an estimator written by :meth:`save`; ``ValueError`` for any other file."""
+        from ._estimator_io import load_estimator
+
+        return load_estimator(cls, path)
+
     # ------------------------------------------------------------- building the network
     def _hidden_activations(self, n_hidden: int) -> list[str]:
         names = (

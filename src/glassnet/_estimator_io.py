@@ -1,0 +1,143 @@
+"""A fitted MLPClassifier / MLPRegressor in a glassnet model file (safetensors, no pickle).
+
+The file is the one :meth:`glassnet.Network.save` writes (:mod:`glassnet.io`): the network's
+parameters as tensors, and in its JSON metadata, under ``"estimator"``, the estimator's class,
+its parameters (``get_params()``) and its fitted attributes (``classes_``, ``loss_curve_``,
+``n_iter_``, ...). ``glassnet.Network.load`` reads such a file too (it gets the network).
+
+Not saved: ``callbacks`` (code, which a model file never holds: saving refuses them) and the
+optimizer's state (moments, velocities): ``partial_fit`` or ``warm_start`` after loading starts
+a fresh optimizer from the saved parameters. A ``random_state`` that is not an int is saved as
+None (it only matters for further training).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.validation import check_is_fitted
+
+from ._estimator_training import BatchL2
+from .io import load_network, save_network
+from .regularizers import L1
+
+FITTED = (
+    "n_iter_",
+    "t_",
+    "n_outputs_",
+    "out_activation_",
+    "n_features_in_",
+    "loss_",
+    "best_loss_",
+    "best_validation_score_",
+    "loss_curve_",
+    "validation_scores_",
+    "validation_loss_curve_",
+)
+_NUMBERS = {"loss_", "best_loss_", "best_validation_score_"}  # may be ±inf: saved as text
+
+
+def save_estimator(path: str | os.PathLike[str], estimator: Any) -> None:
+    """Write the fitted ``estimator`` to the model file ``path`` (atomically)."""
+    check_is_fitted(estimator, "network_")
+    fitted: dict[str, Any] = {
+        name: _plain(getattr(estimator, name)) for name in FITTED if hasattr(estimator, name)
+    }
+    for name in _NUMBERS:
+        if isinstance(fitted.get(name), float) and not math.isfinite(fitted[name]):
+            fitted[name] = repr(fitted[name])
+    if hasattr(estimator, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(n) for n in estimator.feature_names_in_]
+    if hasattr(estimator, "classes_"):
+        fitted["classes_"] = _plain(estimator.classes_)
+        fitted["y_type_"] = estimator._label_binarizer.y_type_
+    else:
+        fitted["y_was_1d"] = bool(estimator._y_was_1d)
+    document = {
+        "class": type(estimator).__name__,
+        "params": _params(estimator),
+        "fitted": fitted,
+    }
+    save_network(path, estimator.network_, {"estimator": document})
+
+
+def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
+    """Read a model file written by :func:`save_estimator` for ``cls``; ``ValueError`` if not."""
+    network, metadata = load_network(path)
+    document = metadata.get("estimator")
+    if not isinstance(document, dict) or document.get("class") != cls.__name__:
+        found = document.get("class") if isinstance(document, dict) else "no estimator"
+        raise ValueError(f"{path}: not a saved {cls.__name__} (the file holds {found})")
+    try:
+        estimator = cls(**_unplain_params(document["params"]))
+        fitted = dict(document["fitted"])
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"{path}: the saved estimator is malformed ({error})") from None
+    estimator.network_ = network
+    estimator._penalty = BatchL2(estimator.alpha)
+    network.penalties = [estimator._penalty, *([L1(estimator.l1)] if estimator.l1 else [])]
+    for name in FITTED:
+        if name in fitted:
+            value = fitted[name]
+            number = name in _NUMBERS and value is not None
+            setattr(estimator, name, float(value) if number else value)
+    if "feature_names_in_" in fitted:
+        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    if "classes_" in fitted:
+        _restore_labels(estimator, fitted)
+    else:
+        estimator._y_was_1d = bool(fitted.get("y_was_1d", True))
+    estimator._no_improvement_count = 0
+    return estimator
+
+
+def _restore_labels(estimator: Any, fitted: dict[str, Any]) -> None:
+    classes = np.asarray(fitted["classes_"])
+    if fitted["y_type_"] == "multilabel-indicator":
+        binarizer = LabelBinarizer().fit(np.eye(len(classes), dtype=int))
+    else:
+        binarizer = LabelBinarizer().fit(classes)
+    estimator._label_binarizer = binarizer
+    estimator.classes_ = binarizer.classes_
+
+
+def _params(estimator: Any) -> dict[str, Any]:
+    params = estimator.get_params(deep=False)
+    if params.get("callbacks"):
+        raise TypeError(
+            "callbacks cannot be saved in a model file (it holds no code); set callbacks=None "
+            f"before saving, got {params['callbacks']!r}"
+        )
+    if params.get("dtype") is not None:
+        params["dtype"] = np.dtype(params["dtype"]).name
+    if not isinstance(params.get("random_state"), int | None):
+        params["random_state"] = None
+    weights = params.get("class_weight")
+    if isinstance(weights, dict):  # JSON keys are text; labels may be numbers
+        params["class_weight"] = {"pairs": [[_plain(k), float(v)] for k, v in weights.items()]}
+    return {name: _plain(value) for name, value in params.items()}
+
+
+def _unplain_params(params: dict[str, Any]) -> dict[str, Any]:
+    params = dict(params)
+    if isinstance(params.get("hidden_layer_sizes"), list):
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    weights = params.get("class_weight")
+    if isinstance(weights, dict):
+        params["class_weight"] = {k: v for k, v in weights["pairs"]}
+    return params
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON data: NumPy scalars and arrays become numbers and lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,130 @@
+"""Estimators in the model file format of Network.save: safetensors, no pickle, round trip."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_diabetes, load_iris, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+
+import glassnet as gn
+from glassnet import MLPClassifier, MLPRegressor
+from glassnet.callbacks import Callback
+from glassnet.io import load_network
+
+
+def _fit(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
+FITTED = ["n_iter_", "t_", "n_outputs_", "out_activation_", "n_features_in_", "loss_",
+          "best_loss_", "best_validation_score_", "loss_curve_", "validation_scores_",
+          "validation_loss_curve_"]  # fmt: skip
+
+
+def assert_same_estimator(saved, loaded, X):
+    assert type(loaded) is type(saved) and loaded.get_params() == saved.get_params()
+    for a, b in zip(saved.coefs_ + saved.intercepts_, loaded.coefs_ + loaded.intercepts_,
+                    strict=True):  # fmt: skip
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    for name in FITTED:
+        assert getattr(loaded, name, "absent") == getattr(saved, name, "absent"), name
+    assert np.array_equal(loaded.predict(X), saved.predict(X))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(solver="adam", early_stopping=True),
+        dict(solver="sgd", class_weight={0: 2.0, 2: 0.5}, dtype="float32", l1=1e-3, dropout=0.1),
+        dict(solver="lbfgs", activation=["tanh", "logistic"], hidden_layer_sizes=(5, 4)),
+    ],
+    ids=["adam-early-stopping", "sgd-extras", "lbfgs-per-layer"],
+)
+def test_classifier_round_trip_with_string_labels_and_feature_names(tmp_path, settings):
+    X, y = load_iris(return_X_y=True)
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    if "class_weight" in settings:
+        settings = dict(settings, class_weight={"setosa": 2.0, "virginica": 0.5})
+    clf = _fit(MLPClassifier(**{"hidden_layer_sizes": (6,), "max_iter": 30, "random_state": 0,
+                                **settings}), frame, labels)  # fmt: skip
+    path = tmp_path / "clf.safetensors"
+    clf.save(path)
+    loaded = MLPClassifier.load(path)
+    assert_same_estimator(clf, loaded, frame)
+    assert list(loaded.classes_) == ["setosa", "versicolor", "virginica"]
+    assert list(loaded.feature_names_in_) == ["sl", "sw", "pl", "pw"]
+    np.testing.assert_array_equal(loaded.predict_proba(frame), clf.predict_proba(frame))
+    assert loaded.score(frame, labels) == clf.score(frame, labels)
+    assert b"pickle" not in path.read_bytes()[:8] and path.read_bytes()[8:9] == b"{"
+
+
+def test_binary_and_multilabel_classifiers_round_trip(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    binary = _fit(MLPClassifier((3,), max_iter=10, random_state=0), X, (y == 1).astype(int))
+    Xm, Ym = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
+    multi = _fit(MLPClassifier((4,), max_iter=10, random_state=0), Xm, Ym)
+    for estimator, data in ((binary, X), (multi, Xm)):
+        estimator.save(tmp_path / "m.safetensors")
+        loaded = MLPClassifier.load(tmp_path / "m.safetensors")
+        assert_same_estimator(estimator, loaded, data)
+        np.testing.assert_array_equal(loaded.predict_proba(data), estimator.predict_proba(data))
+
+
+@pytest.mark.parametrize("targets", [1, 2], ids=["one-output", "two-outputs"])
+def test_regressor_round_trip_keeps_the_output_shape(tmp_path, targets):
+    X, y = load_diabetes(return_X_y=True)
+    y = (y - y.mean()) / y.std()
+    Y = y if targets == 1 else np.c_[y, -y]
+    reg = _fit(MLPRegressor(hidden_layer_sizes=(5,), loss="huber", max_iter=20, random_state=0),
+               X, Y)  # fmt: skip
+    reg.save(tmp_path / "r.safetensors")
+    loaded = MLPRegressor.load(tmp_path / "r.safetensors")
+    assert_same_estimator(reg, loaded, X)
+    assert loaded.predict(X).shape == reg.predict(X).shape
+
+
+def test_the_file_is_a_network_file_and_training_continues_after_loading(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    clf = _fit(MLPClassifier((4,), solver="sgd", max_iter=5, random_state=0), X, y)
+    clf.save(tmp_path / "m.safetensors")
+    network, metadata = load_network(tmp_path / "m.safetensors")  # the same format
+    assert metadata["estimator"]["class"] == "MLPClassifier"
+    np.testing.assert_array_equal(network.predict(X), clf.network_.predict(X))
+    assert isinstance(gn.Network.load(tmp_path / "m.safetensors"), gn.Network)
+    loaded = MLPClassifier.load(tmp_path / "m.safetensors")
+    before = [c.copy() for c in loaded.coefs_]
+    loaded.partial_fit(X, y)
+    assert loaded.t_ == clf.t_ + len(y)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, loaded.coefs_, strict=True))
+    # the alpha penalty is back in the network: its loss is the estimator's definition
+    assert loaded.network_.penalties and loaded.network_.penalties[0].alpha == clf.alpha
+
+
+def test_what_cannot_be_saved_or_loaded_is_refused(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(Exception, match="not fitted"):
+        MLPClassifier().save(tmp_path / "never.safetensors")
+    clf = _fit(MLPClassifier((3,), max_iter=3, random_state=0, callbacks=[Callback()]), X, y)
+    with pytest.raises(TypeError, match="callbacks cannot be saved"):
+        clf.save(tmp_path / "cb.safetensors")
+    reg = _fit(MLPRegressor(hidden_layer_sizes=(3,), max_iter=3, random_state=0), X, y)
+    reg.save(tmp_path / "reg.safetensors")
+    with pytest.raises(ValueError, match="not a saved MLPClassifier .the file holds MLPRegressor"):
+        MLPClassifier.load(tmp_path / "reg.safetensors")
+    gn.Network([gn.Dense(4, 1, rng=0)]).save(tmp_path / "net.safetensors")
+    with pytest.raises(ValueError, match="not a saved MLPRegressor .the file holds no estimator"):
+        MLPRegressor.load(tmp_path / "net.safetensors")
+    (tmp_path / "p.safetensors").write_bytes(pickle.dumps(reg))
+    with pytest.raises(ValueError, match="pickle"):
+        MLPRegressor.load(tmp_path / "p.safetensors")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "net.safetensors", "p.safetensors", "reg.safetensors"
+    ]  # fmt: skip
