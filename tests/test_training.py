@@ -229,3 +229,14 @@ def test_adam_matches_scikit_learn():
         reference.update_params(theirs, grads)
     for p, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.value, t, rtol=0, atol=1e-12)
+
+
+def test_an_update_that_overflows_stops_training_with_finite_parameters():
+    """The loss of the step is finite (1e300), but lr · gradient overflows the weight to -inf:
+    fit used to return normally with an infinite weight."""
+    net = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    X, Y = np.array([[1e150]]), np.array([[0.0]])
+    with pytest.raises(gn.TrainingDiverged, match="parameters became infinite or NaN"):
+        net.fit(X, Y, optimizer=gn.SGD(1e10), epochs=1, batch_size=1)
+    np.testing.assert_array_equal(net.get_weights()[0], [[1.0]])  # the epoch's start, finite
+    np.testing.assert_array_equal(net.get_weights()[1], [0.0])

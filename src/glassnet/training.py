@@ -311,6 +311,9 @@ class _Loop:
                 raise
             total += value * x.shape[0]  # type: ignore[union-attr]
             self.call("on_batch_end", self.batch_hooks)
+        if not all(np.isfinite(p.value).all() for p in network.all_parameters()):
+            _restore(network, self.checkpoint)  # an update overflowed although its loss was finite
+            raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
         return total / self.batches.n_samples
 
 
