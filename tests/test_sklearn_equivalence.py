@@ -136,3 +136,34 @@ def test_held_out_score_at_least_sklearns_averaged_over_seeds(load, cls, sk_cls)
             )
     assert np.mean(mine) >= np.mean(theirs) - 1e-9
     assert np.mean(mine) > (0.9 if cls is MLPClassifier else 0.2)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_prints_what_sklearn_prints(capsys, early_stopping):
+    X, y = _digits()
+    kw = dict(hidden_layer_sizes=(8,), max_iter=3, verbose=True, random_state=0,
+              early_stopping=early_stopping)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(**kw).fit(X, y)
+        mine = capsys.readouterr().out
+        SkClassifier(**kw).fit(X, y)
+        theirs = capsys.readouterr().out
+    assert mine == theirs and mine.count("Iteration") == 3
+    assert ("Validation score" in mine) == early_stopping
+
+
+def test_max_fun_limits_lbfgs_as_in_sklearn():
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _diabetes()
+    X = StandardScaler().fit_transform(X)
+    kw = dict(hidden_layer_sizes=(6,), activation="tanh", solver="lbfgs", max_iter=50,
+              random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        glass = MLPRegressor(max_fun=7, **kw).fit(X, y)
+        sk = SkRegressor(max_fun=7, **kw).fit(X, y)
+        unlimited = MLPRegressor(**kw).fit(X, y)
+    assert glass.n_iter_ == sk.n_iter_ < unlimited.n_iter_ == 50
+    _assert_same(glass, sk)
