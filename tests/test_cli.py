@@ -357,3 +357,33 @@ def test_progress_bar_is_on_in_the_cli_and_off_in_the_library(tmp_path, table, c
     net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
     net.fit(np.ones((8, 2)), np.zeros(8), epochs=3, validation_split=0.25, rng=0)
     assert capsys.readouterr().err == ""
+
+
+def test_task_test_size_seed_activation_and_batch_size_options(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(200, 2))
+    frame = pd.DataFrame({"u": x[:, 0], "v": x[:, 1], "grade": np.digitize(x.sum(axis=1), [-1, 1])})
+    frame.to_csv(tmp_path / "g.csv", index=False)
+
+    def train(name: str, *options: str) -> tuple[dict, list[np.ndarray], dict]:
+        path = tmp_path / f"{name}.safetensors"
+        argv = ["train", str(tmp_path / "g.csv"), "--target", "grade", "--out", str(path)]
+        assert main([*argv, "--quiet", "--json", "--epochs", "3", "--hidden", "4", *options]) == 0
+        network, metadata = load_network(path)
+        layers = [layer.activation.name for layer in network.layers]
+        return _json_out(capsys), network.get_weights(), {"layers": layers, **metadata}
+
+    report, weights, meta = train("a", "--seed", "5", "--test-size", "0.5")
+    assert meta["task"] == "classification" and meta["classes"] == [0, 1, 2]  # 3 integers
+    assert np.sum(report["metrics"]["test"]["confusion_matrix"]) == 100  # half of 200 rows
+    _, same, _ = train("b", "--seed", "5", "--test-size", "0.5")
+    _, other, _ = train("c", "--seed", "6", "--test-size", "0.5")
+    assert all(np.array_equal(a, b) for a, b in zip(weights, same, strict=True))
+    assert not np.array_equal(weights[0], other[0])
+    _, full_batch, _ = train("d", "--seed", "5", "--test-size", "0.5", "--batch-size", "100")
+    assert not np.array_equal(weights[0], full_batch[0])  # 1 step per epoch instead of 4
+    report, _, meta = train("e", "--task", "regression", "--activation", "tanh")
+    assert meta["task"] == "regression" and set(report["metrics"]["test"]) == {"mae", "rmse", "r2"}
+    assert meta["layers"] == ["tanh", "identity"]
+    assert main(["train", str(tmp_path / "g.csv"), "--target", "grade", "--lr", "-1"]) == 2
+    assert "--lr must be a positive number, got -1.0" in capsys.readouterr().err

@@ -136,6 +136,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CommandError(f"--dropout must be in [0, 1), got {args.dropout}")
     if args.l2 < 0:
         raise CommandError(f"--l2 must be >= 0, got {args.l2}")
+    if args.lr is not None and not 0.0 < args.lr < float("inf"):
+        raise CommandError(f"--lr must be a positive number, got {args.lr}")
     if args.dropout:
         _engine_feature("layers", "Dropout", "--dropout")
     if args.l2:
