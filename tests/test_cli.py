@@ -109,6 +109,8 @@ def test_info_and_plot(tmp_path, capsys):
     assert main(["info", str(model)]) == 0
     text = capsys.readouterr().out
     assert "Dense(2, 16, activation='relu')" in text and "classes [0, 1]" in text
+    assert "numeric columns (median-imputed, standardized): u, v" in text  # preprocessing
+    assert "for 15 epochs" in text and "test: accuracy" in text  # training summary
     assert main(["plot", str(model), str(tmp_path / "two.csv")]) == 0
     for suffix in ("loss", "network", "boundary"):
         assert (tmp_path / f"two-{suffix}.png").stat().st_size > 1000
