@@ -240,3 +240,13 @@ def test_an_update_that_overflows_stops_training_with_finite_parameters():
         net.fit(X, Y, optimizer=gn.SGD(1e10), epochs=1, batch_size=1)
     np.testing.assert_array_equal(net.get_weights()[0], [[1.0]])  # the epoch's start, finite
     np.testing.assert_array_equal(net.get_weights()[1], [0.0])
+
+
+def test_an_overflow_in_one_epoch_caught_in_the_next_keeps_that_epochs_start():
+    """The overflow ends epoch 1 (finite loss); epoch 2's loss is infinite: the parameters
+    kept are epoch 1's start, the last finite ones, not epoch 2's (infinite) start."""
+    net = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    X, Y = np.array([[1e150]]), np.array([[0.0]])
+    with pytest.raises(gn.TrainingDiverged, match="lower the learning rate"):
+        net.fit(X, Y, optimizer=gn.SGD(1e10), epochs=3, batch_size=1)
+    np.testing.assert_array_equal(net.get_weights()[0], [[1.0]])

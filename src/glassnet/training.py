@@ -271,7 +271,9 @@ class _Loop:
     def __init__(self, state: TrainingState, batches: Batches, hooks: list[Callback]) -> None:
         self.state, self.batches, self.hooks = state, batches, hooks
         self.batch_hooks = [h for h in hooks if overrides_batch_hooks(h)]
-        self.checkpoint = [p.value.copy() for p in state.network.all_parameters()]
+        # the parameters at the start of this epoch and of the one before: an update that
+        # overflows with a finite loss shows up one step later, maybe in the next epoch
+        self.checkpoints = [[p.value.copy() for p in state.network.all_parameters()] for _ in "ab"]
 
     def call(self, event: str, hooks: list[Callback] | None = None) -> None:
         for hook in self.hooks if hooks is None else hooks:
@@ -295,26 +297,36 @@ class _Loop:
                     if state.stop_training:  # step 6: converged (or a callback said stop)
                         state.history.stopped_early = epoch < epochs - 1
                         break
+                if not _finite(state.network):  # the last update overflowed
+                    self.restore_finite()
+                    raise TrainingDiverged(
+                        "the parameters became infinite or NaN; lower the learning rate"
+                    )
         finally:
             self.call("on_train_end")
 
     def epoch(self) -> float:
         network, optimizer = self.state.network, self.state.optimizer
-        _save(network, self.checkpoint)
+        self.checkpoints.reverse()  # overwrite the older one
+        _save(network, self.checkpoints[0])
         total = 0.0
         for x, y, w in self.batches:
             self.call("on_batch_begin", self.batch_hooks)
             try:
                 value = train_step(network, optimizer, x, y, w)  # type: ignore[arg-type]
             except TrainingDiverged:
-                _restore(network, self.checkpoint)
+                self.restore_finite()
                 raise
             total += value * x.shape[0]  # type: ignore[union-attr]
             self.call("on_batch_end", self.batch_hooks)
-        if not all(np.isfinite(p.value).all() for p in network.all_parameters()):
-            _restore(network, self.checkpoint)  # an update overflowed although its loss was finite
-            raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
         return total / self.batches.n_samples
+
+    def restore_finite(self) -> None:
+        """Back to the latest epoch start whose parameters were all finite."""
+        for checkpoint in self.checkpoints:
+            if all(np.isfinite(saved).all() for saved in checkpoint):
+                _restore(self.state.network, checkpoint)
+                return
 
 
 def _measure(
@@ -335,6 +347,10 @@ def _measure(
         logs["val_loss"] = network.loss(xv, yv, wv)
         logs.update({f"val_{name}": float(f(y_pred, yv)) for name, f in metrics.items()})
     return logs
+
+
+def _finite(network: Network) -> bool:
+    return all(np.isfinite(p.value).all() for p in network.all_parameters())
 
 
 def _save(network: Network, checkpoint: list[np.ndarray]) -> None:
