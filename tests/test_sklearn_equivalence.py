@@ -167,3 +167,30 @@ def test_max_fun_limits_lbfgs_as_in_sklearn():
         unlimited = MLPRegressor(**kw).fit(X, y)
     assert glass.n_iter_ == sk.n_iter_ < unlimited.n_iter_ == 50
     _assert_same(glass, sk)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [dict(solver="adam", learning_rate_init=0.01), dict(solver="sgd", alpha=0.5),
+     dict(solver="adam", early_stopping=True)],
+    ids=["adam-tol-rule", "sgd-alpha", "adam-early-stopping"],
+)  # fmt: skip
+def test_multi_output_regressor_reports_sklearns_loss_and_stops_at_its_epoch(settings):
+    """scikit-learn's reported squared error averages over outputs (its gradient does not):
+    loss_, the loss curve and so the tol rule must use that average to stop where it does."""
+    X, Y = datasets.make_regression(300, 5, n_targets=3, noise=5.0, random_state=0)
+    Y = Y / Y.std()
+    kw = dict(hidden_layer_sizes=(8,), random_state=0, max_iter=300, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        glass, sk = MLPRegressor(**kw).fit(X, Y), SkRegressor(**kw).fit(X, Y)
+    _assert_same(glass, sk)
+    np.testing.assert_allclose(glass.loss_curve_, sk.loss_curve_, rtol=1e-10)
+    if "early_stopping" not in settings:
+        assert glass.best_loss_ == pytest.approx(sk.best_loss_, rel=1e-10)
+    if settings["solver"] == "adam" and "early_stopping" not in settings:
+        assert glass.n_iter_ < 300  # stopped by the tol rule, at scikit-learn's epoch
+    # the network's own loss is the sum over outputs, whose gradient both follow
+    summed = 0.5 * ((glass.predict(X) - Y) ** 2).sum(axis=1).mean()
+    penalty = glass.network_.penalties[0]
+    assert glass.network_.loss(X, Y) - penalty.last_value == pytest.approx(summed, rel=1e-12)

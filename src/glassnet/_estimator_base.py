@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._estimator_stochastic import fit_stochastic
-from ._estimator_training import BatchL2, loss_and_gradient
+from ._estimator_training import BatchL2, Remembered, loss_and_gradient
 from ._estimator_validation import check_parameters, copy_into, unpack
 from ._validation import as_dtype
 from .layers import Dense, Dropout
@@ -179,9 +179,18 @@ class BaseMLP(BaseEstimator):
             layers.append(Dense(fan_in, fan_out, activations[i], weights=w, bias=b, dtype=dtype))
             if self.dropout and i < len(hidden):  # after each hidden layer, never the output
                 layers.append(Dropout(self.dropout, rng=self._random_state.randint(2**31)))
+        return Network(layers, loss=self._loss_name(), penalties=self._make_penalties())
+
+    def _make_penalties(self) -> list[Any]:
+        """scikit-learn's L2 (``alpha``), then glassnet's ``l1`` if any."""
         self._penalty = BatchL2(self.alpha)
-        l1 = [L1(self.l1)] if self.l1 else []
-        return Network(layers, loss=self._loss_name(), penalties=[self._penalty, *l1])
+        return [self._penalty, *([Remembered(L1(self.l1))] if self.l1 else [])]
+
+    def _loss_divisor(self) -> int:
+        """What scikit-learn divides the data term of its reported loss by (see
+        :func:`glassnet._estimator_training.reported_loss`): 1 but for a multi-output
+        regressor's squared error."""
+        return 1
 
     # ------------------------------------------------------------- fitting
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool) -> BaseMLP:
@@ -248,7 +257,9 @@ class BaseMLP(BaseEstimator):
 
         def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
             unpack(parameters, flat)
-            value, grads = loss_and_gradient(self.network_, self._penalty, x, y, w)
+            value, grads = loss_and_gradient(
+                self.network_, self._penalty, x, y, w, self._loss_divisor()
+            )
             return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
 
         start = np.concatenate([p.value.ravel() for p in parameters]).astype(np.float64)

@@ -21,9 +21,7 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimator_training import BatchL2
 from .io import load_network, save_network
-from .regularizers import L1
 
 FITTED = (
     "n_iter_",
@@ -78,8 +76,7 @@ def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
     except (KeyError, TypeError) as error:
         raise ValueError(f"{path}: the saved estimator is malformed ({error})") from None
     estimator.network_ = network
-    estimator._penalty = BatchL2(estimator.alpha)
-    network.penalties = [estimator._penalty, *([L1(estimator.l1)] if estimator.l1 else [])]
+    network.penalties = estimator._make_penalties()
     for name in FITTED:
         if name in fitted:
             value = fitted[name]

@@ -73,6 +73,7 @@ def run_epochs(
             batch_size,
             batch_hooks,
             state,
+            est._loss_divisor(),
         )
         est.n_iter_ += 1
         est.t_ += n_samples
@@ -141,7 +142,9 @@ def update_no_improvement_count(est: Any, validation: Any) -> dict[str, float]:
     if validation is not None:
         x_val, y_val, w_val, y_encoded = validation
         score = est._validation_score(x_val, y_val, w_val)
-        val_loss = evaluate_loss(est.network_, est._penalty, x_val, y_encoded, w_val)
+        val_loss = evaluate_loss(
+            est.network_, est._penalty, x_val, y_encoded, w_val, est._loss_divisor()
+        )
         assert est.validation_scores_ is not None and est.best_validation_score_ is not None
         assert est.validation_loss_curve_ is not None
         est.validation_scores_.append(score)

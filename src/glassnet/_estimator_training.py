@@ -34,6 +34,7 @@ class BatchL2:
     def __init__(self, alpha: float) -> None:
         self.alpha = alpha
         self.weight_sum: float | None = None
+        self.last_value = 0.0  # of the last evaluation: see :func:`reported_loss`
 
     def denominator(self, network: Any) -> float:
         """``s``: the batch's weight sum, or the rows of the last forward pass."""
@@ -43,9 +44,11 @@ class BatchL2:
 
     def value(self, network: Any) -> float:
         if not self.alpha:
+            self.last_value = 0.0
             return 0.0
         total = sum(float(np.dot(w.ravel(), w.ravel())) for w in _weights(network))
-        return 0.5 * self.alpha * total / self.denominator(network)
+        self.last_value = 0.5 * self.alpha * total / self.denominator(network)
+        return self.last_value
 
     def add_gradient(self, network: Any, recorder: Any = None) -> None:
         if not self.alpha:
@@ -53,6 +56,35 @@ class BatchL2:
         scale = self.alpha / self.denominator(network)
         for parameter in _weight_parameters(network):
             parameter.grad += scale * parameter.value
+
+
+class Remembered:
+    """A penalty (such as :class:`glassnet.regularizers.L1`) that keeps its last value."""
+
+    def __init__(self, penalty: Any) -> None:
+        self.penalty = penalty
+        self.last_value = 0.0
+
+    def value(self, network: Any) -> float:
+        self.last_value = float(self.penalty.value(network))
+        return self.last_value
+
+    def add_gradient(self, network: Any, recorder: Any = None) -> None:
+        self.penalty.add_gradient(network, recorder)
+
+
+def reported_loss(value: float, network: Any, divisor: int) -> float:
+    """The loss as scikit-learn reports it, from the batch loss ``value`` just computed.
+
+    scikit-learn's squared error averages over the ``k`` outputs, ``½ mean_ij (y - p)²``,
+    while its gradient is that of the sum over outputs (glassnet's loss). With ``divisor = k``
+    the data term (``value`` minus the penalties) is divided by ``k``; ``divisor = 1`` returns
+    ``value`` unchanged.
+    """
+    if divisor == 1:
+        return value
+    penalties = sum(p.last_value for p in network.penalties)
+    return (value - penalties) / divisor + penalties
 
 
 def _weight_parameters(network: Any) -> list[Parameter]:
@@ -72,12 +104,14 @@ def run_epoch(
     batch_size: int,
     batch_hooks: Sequence[Any] = (),
     state: Any = None,
+    divisor: int = 1,
 ) -> float:
     """One pass over the data in scikit-learn's batches; returns the epoch loss.
 
     ``order`` is the (shuffled) sample order, or None to take consecutive rows. The epoch loss
     is ``Σ batch_loss · n_batch / n_samples``, each batch loss taken before its update.
     ``batch_hooks`` are callbacks whose ``on_batch_begin``/``on_batch_end`` get ``state``.
+    Batch losses are reported as scikit-learn does (see :func:`reported_loss`).
     """
     x, y, w = arrays
     n_samples = x.shape[0]
@@ -91,7 +125,8 @@ def run_epoch(
         penalty.weight_sum = None if wb is None else float(wb.sum())
         for hook in batch_hooks:
             hook.on_batch_begin(state)
-        total += train_step(network, optimizer, xb, yb, wb) * xb.shape[0]
+        value = train_step(network, optimizer, xb, yb, wb)
+        total += reported_loss(value, network, divisor) * xb.shape[0]
         for hook in batch_hooks:
             hook.on_batch_end(state)
     penalty.weight_sum = None
@@ -99,13 +134,19 @@ def run_epoch(
 
 
 def loss_and_gradient(
-    network: Any, penalty: BatchL2, x: np.ndarray, y: np.ndarray, w: np.ndarray | None
+    network: Any,
+    penalty: BatchL2,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    divisor: int = 1,
 ) -> tuple[float, list[np.ndarray]]:
-    """Full-batch loss and gradients (for L-BFGS), parameters in the network's order."""
+    """Full-batch loss (as scikit-learn reports it) and gradients, for L-BFGS; parameters in
+    the network's order."""
     penalty.weight_sum = None if w is None else float(w.sum())
     try:
         network.forward(x)
-        value = network.batch_loss(y, w)
+        value = reported_loss(network.batch_loss(y, w), network, divisor)
         network.backward(y, w)
     finally:
         penalty.weight_sum = None
@@ -113,12 +154,17 @@ def loss_and_gradient(
 
 
 def evaluate_loss(
-    network: Any, penalty: BatchL2, x: np.ndarray, y: np.ndarray, w: np.ndarray | None
+    network: Any,
+    penalty: BatchL2,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray | None,
+    divisor: int = 1,
 ) -> float:
     """The loss (penalty included, as in training) on held-out data; changes nothing."""
     penalty.weight_sum = None if w is None else float(w.sum())
     try:
         network.forward(x)
-        return float(network.batch_loss(y, w))
+        return float(reported_loss(network.batch_loss(y, w), network, divisor))
     finally:
         penalty.weight_sum = None

@@ -39,9 +39,11 @@ Deliberate differences from scikit-learn
   held-out data after each epoch; None otherwise.
 * After ``fit``, ``network_.loss(X, y)`` divides the ``alpha`` penalty by ``len(X)``, the
   batch being evaluated (training divides by each batch's weight sum, as scikit-learn).
-* The regressor's loss is ``½ Σ_j (y_j - p_j)²`` per sample (mean over samples): its gradient is
-  exactly scikit-learn's, whose reported loss instead averages over outputs; ``loss_`` of a
-  multi-output regressor is therefore ``n_outputs`` times scikit-learn's.
+* The regressor's network loss is ``½ Σ_j (y_j - p_j)²`` per sample (mean over samples): its
+  gradient is exactly scikit-learn's. scikit-learn reports that loss averaged over the outputs
+  instead, and so do ``loss_``, ``loss_curve_``, ``best_loss_``, ``validation_loss_curve_`` and
+  the ``tol`` rule here (so a multi-output fit stops at scikit-learn's epoch); only
+  ``network_.loss(X, y)`` is ``n_outputs`` times that.
 * Sparse input is not accepted.
 """
 
@@ -402,6 +404,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _stratify(self) -> bool:
         return False
+
+    def _loss_divisor(self) -> int:
+        return self.n_outputs_ if self.loss == "squared_error" else 1
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         x, y = self._validate_xy(X, y, reset, multi_output=True, y_numeric=True)
