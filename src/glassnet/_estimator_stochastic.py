@@ -65,31 +65,13 @@ def run_epochs(
             est._random_state.shuffle(permutation)
             order = order[permutation]
         est.loss_ = run_epoch(
-            est.network_,
-            est._optimizer,
-            est._penalty,
-            train,
-            order if est.shuffle else None,
-            batch_size,
-            batch_hooks,
-            state,
-            est._loss_divisor(),
-        )
-        est.n_iter_ += 1
-        est.t_ += n_samples
-        est.loss_curve_.append(est.loss_)
-        if est.verbose:
-            print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
-        state.logs = update_no_improvement_count(est, validation)
-        end_of_epoch_learning_rate(est)
-        state.history.record(state.logs)
-        for hook in hooks:
-            hook.on_epoch_end(state)
-        if state.stop_training:  # a callback said stop
-            break
-        if est._no_improvement_count > est.n_iter_no_change and should_stop(est):
-            break
-        if incremental:
+            est.network_, est._optimizer, est._penalty, train, order if est.shuffle else None,
+            batch_size, batch_hooks, state, est._loss_divisor(),
+        )  # fmt: skip
+        end_epoch(est, validation, n_samples, hooks, state)
+        # a callback said stop, scikit-learn's rule (which may instead divide an adaptive rate
+        # by 5, even in partial_fit: evaluated before `incremental`), or partial_fit's one pass
+        if state.stop_training or est_converged(est) or incremental:
             break
         if est.n_iter_ == est.max_iter:
             warnings.warn(
@@ -98,6 +80,25 @@ def run_epochs(
                 ConvergenceWarning,
                 stacklevel=5,
             )
+
+
+def end_epoch(est: Any, validation: Any, n_samples: int, hooks: list[Any], state: Any) -> None:
+    """scikit-learn's bookkeeping after an epoch, then the callbacks' ``on_epoch_end``."""
+    est.n_iter_ += 1
+    est.t_ += n_samples
+    est.loss_curve_.append(est.loss_)
+    if est.verbose:
+        print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+    state.logs = update_no_improvement_count(est, validation)
+    end_of_epoch_learning_rate(est)
+    state.history.record(state.logs)
+    for hook in hooks:
+        hook.on_epoch_end(state)
+
+
+def est_converged(est: Any) -> bool:
+    """scikit-learn's stopping rule: ``n_iter_no_change`` epochs without improvement."""
+    return bool(est._no_improvement_count > est.n_iter_no_change and should_stop(est))
 
 
 def resolve_batch_size(est: Any, n_samples: int) -> int:
