@@ -300,3 +300,15 @@ def test_dropout_training_on_the_cluster_is_reproducible_from_the_seed(client, s
         trained.append(network)
     assert_same_network(*trained)
     assert not np.allclose(trained[0].get_weights()[0], dropout_network().get_weights()[0])
+
+
+@pytest.mark.parametrize("scheme", ["fit", "fit_averaged"])
+def test_an_update_that_overflows_stops_with_the_epochs_finite_start(client, scheme):
+    """A finite loss (1e300) whose update overflows the weights: as Network.fit, the run
+    stops with TrainingDiverged and the parameters of the epoch's start."""
+    network = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    dx, dy, _ = chunked(np.full((2, 1), 1e150), np.zeros((2, 1)), None, (1, 1))
+    with pytest.raises(gn.TrainingDiverged, match="parameters became infinite or NaN"):
+        getattr(gd, scheme)(network, dx, dy, client, optimizer=gn.SGD(1e10), epochs=1,
+                            batch_size=None)  # fmt: skip
+    np.testing.assert_array_equal(network.get_weights()[0], [[1.0]])

@@ -109,7 +109,10 @@ def train(
             state.history.learning_rate.append(state.optimizer.current_learning_rate)
             order = state.rng.permutation(n_samples) if shuffle else np.arange(n_samples)
             batches = [order[i : i + size] for i in range(0, n_samples, size)]
-            view.logs = {"loss": _epoch(state, scheme, batches, group, callbacks, view)}
+            # as in glassnet.fit: an overflow ends as TrainingDiverged, not as warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = _epoch(state, scheme, batches, group, callbacks, view)
+            view.logs = {"loss": loss}
             state.history.record(view.logs)
             _call(callbacks, "on_epoch_end", view)
             state.epoch += 1
@@ -145,6 +148,9 @@ def _epoch(
             raise
         total += math.fsum(loss * rows.shape[0] for loss, rows in zip(losses, chunk, strict=True))
         _call(batch_hooks, "on_batch_end", view)
+    if not all(np.isfinite(w).all() for w in network.get_weights()):
+        network.set_weights(saved)  # an update overflowed although its loss was finite
+        raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
     return total / sum(rows.shape[0] for rows in batches)
 
 
