@@ -159,6 +159,14 @@ def test_iterations_table_shows_the_loss_decreasing() -> None:
     losses = [v for _, v in trace.history]
     assert all(a > b for a, b in itertools.pairwise(losses))
     assert "      1000 |" in trace.to_text()
+    # ... and the final outputs, those of the network after the 1000 updates
+    after = worked_example_network()
+    after.fit(WORKED_X, WORKED_Y, optimizer=gn.SGD(0.5), epochs=1000, batch_size=1)
+    out_o1, out_o2 = after.predict(WORKED_X)[0]
+    np.testing.assert_array_equal(trace.final_outputs, after.predict(WORKED_X))
+    step_7 = trace.to_text().split("Step 7.")[1]
+    assert f"out_o1 = {fmt(out_o1, 9)} (target 0.010000000)" in step_7
+    assert f"out_o2 = {fmt(out_o2, 9)} (target 0.990000000)" in step_7
 
 
 def test_trainable_biases_are_named_per_neuron() -> None:
