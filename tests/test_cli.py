@@ -181,19 +181,25 @@ def test_columns_that_do_not_match_the_model(tmp_path, table, capsys):
 
 def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys):
     real_epoch = _loop.TrainingRun._one_epoch
-    calls = []
+    calls: list[int] = []
+    completed: list[np.ndarray] = []
 
     def interrupted_on_third(self, x, y):
         calls.append(1)
-        if len(calls) == 3:
+        loss = real_epoch(self, x, y)
+        if len(calls) == 2:
+            completed.extend(self.network.get_weights())
+        if len(calls) == 3:  # the third epoch changed the weights, then Ctrl-C came
             raise KeyboardInterrupt
-        return real_epoch(self, x, y)
+        return loss
 
     monkeypatch.setattr(_loop.TrainingRun, "_one_epoch", interrupted_on_third)
     model = tmp_path / "m.safetensors"
     assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 130
     _, metadata = load_network(model)
     assert metadata["history"]["loss"] and len(metadata["history"]["loss"]) == 2
+    saved = load_network(model)[0].get_weights()  # the last completed epoch's, not the torn one
+    assert all(np.array_equal(a, b) for a, b in zip(saved, completed, strict=True))
     assert "interrupted" in capsys.readouterr().err
     calls.clear()  # without --out nothing is written
     monkeypatch.chdir(tmp_path / "..")
