@@ -4,7 +4,7 @@ A CSV with categorical columns: drop the identifiers, one-hot encode Geography a
 standardise with the training split's mean and deviation, then the tutorials' 11-6-6-1 ReLU
 network with a sigmoid output and binary cross-entropy, trained as they train it: their 80/20
 split (``random_state=0``, not stratified), Adam (learning rate 0.001), batch 10, 100 epochs.
-They report about 86% held out; seeds 0, 1, 2 give 86.00%, 86.10%, 85.90% here.
+They report about 86% held out; here seeds 0-9 give 86.11% ± 0.19 (85.85% to 86.40%).
 
 Run from the repository root: python examples/churn.py [--data CSV] [--quick]
 """
@@ -29,8 +29,8 @@ args = parser.parse_args()
 table = pd.read_csv(args.data).drop(columns=["RowNumber", "CustomerId", "Surname"])
 X = pd.get_dummies(table.drop(columns="Exited"), columns=["Geography", "Gender"], drop_first=True)
 y = table["Exited"].to_numpy()
-X_train, X_test, y_train, y_test = train_test_split(
-    X.to_numpy(dtype=float), y, test_size=0.2, random_state=0  # the tutorials' split
+X_train, X_test, y_train, y_test = train_test_split(  # the tutorials' split
+    X.to_numpy(dtype=float), y, test_size=0.2, random_state=0
 )
 mean, std = X_train.mean(axis=0), X_train.std(axis=0)  # from the training split only
 X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
