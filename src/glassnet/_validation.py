@@ -19,7 +19,7 @@ def as_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     try:
         resolved = np.dtype(dtype)
     except TypeError as error:
-        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from error
+        raise TypeError(f"{name} must be float32 or float64, got {describe(dtype)}") from error
     if resolved not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64, got {resolved.name}")
     return resolved
@@ -76,21 +76,37 @@ def _convert(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
         return np.asarray(raw, dtype=dtype, order="C")
 
 
+def describe(value: Any, limit: int = 60) -> str:
+    """``value`` for an error message: one line, at most ``limit`` characters; arrays by
+    shape and dtype (a repr of a large array would flood the message)."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return f"array of shape {value.shape} ({value.dtype})"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def typed(value: Any) -> str:
+    """``value`` with its type, for "must be a number, got str 'abc'"."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return describe(value)
+    return f"{type(value).__name__} {describe(value)}"
+
+
 def check_positive(value: Any, name: str) -> float:
     """Return ``value`` as a float, requiring a finite number > 0."""
     number = check_real(value, name)
     if not number > 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
+        raise ValueError(f"{name} must be > 0, got {describe(value)}")
     return number
 
 
 def check_real(value: Any, name: str) -> float:
     """Return ``value`` as a float, requiring a finite real number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a real number, got {typed(value)}")
     number = float(value)
     if not np.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ValueError(f"{name} must be finite, got {describe(value)}")
     return number
 
 
@@ -102,16 +118,16 @@ def check_in_range(
     above = number > high if include_high else number >= high
     if number < low or above:
         bracket = "]" if include_high else ")"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
+        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {describe(value)}")
     return number
 
 
 def check_int(value: Any, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int ``>= minimum``, or raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be an integer, got {typed(value)}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be >= {minimum}, got {describe(value)}")
     return int(value)
 
 
@@ -121,9 +137,11 @@ def as_rng(rng: Any, name: str = "rng") -> np.random.Generator:
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
         if rng is not None and rng < 0:
-            raise ValueError(f"{name} seed must be >= 0, got {rng!r}")
+            raise ValueError(f"{name} seed must be >= 0, got {describe(rng)}")
         return np.random.default_rng(None if rng is None else int(rng))
-    raise TypeError(f"{name} must be None, an int seed or a numpy.random.Generator, got {rng!r}")
+    raise TypeError(
+        f"{name} must be None, an int seed or a numpy.random.Generator, got {describe(rng)}"
+    )
 
 
 def resolve(spec: Any, registry: dict[str, type], kind: str, required: tuple[str, ...]) -> Any:
@@ -133,10 +151,10 @@ def resolve(spec: Any, registry: dict[str, type], kind: str, required: tuple[str
         if key not in registry:
             known = ", ".join(sorted(registry))
             plural = kind + ("es" if kind.endswith("s") else "s")
-            raise ValueError(f"unknown {kind} {spec!r}; known {plural}: {known}")
+            raise ValueError(f"unknown {kind} {describe(spec)}; known {plural}: {known}")
         return registry[key]()
     if all(callable(getattr(spec, method, None)) for method in required):
         return spec
     raise TypeError(
-        f"{kind} must be a name or an object with {', '.join(required)}(), got {spec!r}"
+        f"{kind} must be a name or an object with {', '.join(required)}(), got {describe(spec)}"
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_int, check_positive
+from ._validation import check_in_range, check_int, check_positive, describe
 from .stopping import Plateau
 
 
@@ -137,7 +137,7 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule: Callable[[int], float]) -> None:
         if not callable(schedule):
-            raise TypeError(f"schedule must be callable (epoch) -> rate, got {schedule!r}")
+            raise TypeError(f"schedule must be callable (epoch) -> rate, got {describe(schedule)}")
         self.schedule = schedule
 
     def on_epoch_begin(self, state: TrainingState) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_dtype, as_float_array
+from ._validation import as_dtype, as_float_array, describe
 from .losses import Loss, get_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
@@ -55,7 +55,7 @@ class Network:
         penalties: Sequence[Any] = (),
     ) -> None:
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
-            raise ValueError(f"layers must be a non-empty list of layers, got {layers!r}")
+            raise ValueError(f"layers must be a non-empty list of layers, got {describe(layers)}")
         self.layers = list(layers)
         for index, layer in enumerate(self.layers):
             if not all(
@@ -63,7 +63,7 @@ class Network:
             ):
                 raise TypeError(
                     f"layers[{index}] must be a layer (forward, backward, parameters), "
-                    f"got {layer!r}"
+                    f"got {describe(layer)}"
                 )
         _check_sizes(self.layers)
         self.loss_function = get_loss(loss)

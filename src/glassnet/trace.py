@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._trace_render import render_html, render_text, to_dict
-from ._validation import check_int
+from ._validation import check_int, describe
 from .optimizers import SGD, as_optimizer
 from .recording import Recorder
 from .training import train_step
@@ -246,7 +246,7 @@ def _new_trace(
 
 def _resolve_names(network: Any, names: str) -> str:
     if names not in ("auto", "tutorial", "matrix"):
-        raise ValueError(f"names must be 'auto', 'tutorial' or 'matrix', got {names!r}")
+        raise ValueError(f"names must be 'auto', 'tutorial' or 'matrix', got {describe(names)}")
     if names != "auto":
         return names
     n_weights = sum(p.value.size for p in network.all_parameters() if p.name == "weights")

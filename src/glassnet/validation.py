@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_in_range
+from ._validation import check_in_range, describe
 
 if TYPE_CHECKING:
     from .network import Network
@@ -48,7 +48,9 @@ def class_weight_to_sample_weight(
         weights[present] = labels.shape[0] / (present.sum() * counts[present])
         return weights[labels]
     if not isinstance(class_weight, dict):
-        raise TypeError(f"class_weight must be a dict or 'balanced', got {class_weight!r}")
+        raise TypeError(
+            f"class_weight must be a dict or 'balanced', got {describe(class_weight)}"
+        )
     weights = np.ones(n_classes)
     for key, value in class_weight.items():
         if (
@@ -57,7 +59,7 @@ def class_weight_to_sample_weight(
             or not 0 <= key < n_classes
         ):
             raise ValueError(
-                f"class_weight has unknown class {key!r}; classes are 0 to {n_classes - 1}"
+                f"class_weight has unknown class {describe(key)}; classes are 0 to {n_classes - 1}"
             )
         weights[key] = check_in_range(value, f"class_weight[{key}]", 0.0, np.inf)
     return weights[labels]
@@ -82,7 +84,7 @@ def split_indices(
     train = np.setdiff1d(np.arange(n_samples), validation, assume_unique=True)
     if validation.size == 0 or train.size == 0:
         raise ValueError(
-            f"validation_split={fraction!r} of {n_samples} samples leaves "
+            f"validation_split={describe(fraction)} of {n_samples} samples leaves "
             f"{train.size} for training and {validation.size} for validation; both must be > 0"
         )
     return train, validation
@@ -123,7 +125,7 @@ def resolve_metrics(metrics: Sequence[Any]) -> dict[str, Metric]:
         elif callable(metric):
             resolved[getattr(metric, "__name__", type(metric).__name__)] = metric
         else:
-            raise TypeError(f"metrics must hold names or callables, got {metric!r}")
+            raise TypeError(f"metrics must hold names or callables, got {describe(metric)}")
     return resolved
 
 

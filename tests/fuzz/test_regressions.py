@@ -1,0 +1,18 @@
+"""One regression test per bug the fuzz suite found (each fixed in its own commit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+
+def test_an_array_passed_as_a_size_gets_a_one_line_message() -> None:
+    # Dense(np.zeros((2, 1)), 2) used to print the array's repr over several lines
+    with pytest.raises(TypeError) as error:
+        gn.Dense(np.zeros((40, 1)), 2)
+    assert str(error.value) == "n_inputs must be an integer, got array of shape (40, 1) (float64)"
+    with pytest.raises(TypeError, match="rng must be None") as e:
+        gn.Dense(2, 2, rng="x" * 1000)
+    assert len(str(e.value)) < 150 and "\n" not in str(e.value)
