@@ -16,3 +16,16 @@ def test_an_array_passed_as_a_size_gets_a_one_line_message() -> None:
     with pytest.raises(TypeError, match="rng must be None") as e:
         gn.Dense(2, 2, rng="x" * 1000)
     assert len(str(e.value)) < 150 and "\n" not in str(e.value)
+
+
+def test_trace_refuses_a_network_with_dropout_at_the_door() -> None:
+    # network.trace(...) on Dense-Dropout-Dense raised AttributeError ('Dropout' object has no
+    # attribute 'activation') halfway through the step, after changing the parameters
+    net = gn.Network(
+        [gn.Dense(3, 4, "relu", rng=0), gn.Dropout(0.3), gn.Dense(4, 1, "sigmoid", rng=1)],
+        loss="binary_cross_entropy",
+    )
+    before = net.get_weights()
+    with pytest.raises(ValueError, match=r"Dense layers only; layers\[1\] is Dropout\(0.3\)"):
+        net.trace(np.ones((2, 3)), np.array([[0.0], [1.0]]))
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.get_weights(), strict=True))
