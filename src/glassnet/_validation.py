@@ -43,7 +43,7 @@ def as_float_array(
         raise ValueError(f"{name} must be a {expected} array, got shape {array.shape}")
     if array.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    if not _all_finite(array):
+    if not all_finite(array):
         bad = int(array.size - np.count_nonzero(np.isfinite(array)))
         raise ValueError(
             f"{name} must contain only finite numbers, got {bad} NaN or infinite value(s)"
@@ -51,7 +51,7 @@ def as_float_array(
     return array
 
 
-def _all_finite(array: np.ndarray) -> bool:
+def all_finite(array: np.ndarray) -> bool:
     """Whether every value is finite, without a boolean copy of the array.
 
     NaN and infinities propagate through a sum, so a finite sum proves every value finite; only
@@ -65,11 +65,17 @@ def _all_finite(array: np.ndarray) -> bool:
     return bool(np.isfinite(array).all())
 
 
-def _convert(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
+def as_array(values: Any, name: str) -> np.ndarray:
+    """``np.asarray(values)``, with ragged nested lists reported as a clear ``ValueError``."""
     try:
-        raw = np.asarray(values)
+        return np.asarray(values)
     except (ValueError, TypeError) as error:  # ragged nested lists and the like
-        raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from error
+        first = str(error).split(". ")[0]
+        raise ValueError(f"{name} must be a rectangular array of numbers: {first}") from error
+
+
+def _convert(values: Any, name: str, dtype: np.dtype) -> np.ndarray:
+    raw = as_array(values, name)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got values of type {raw.dtype}")
     with np.errstate(over="ignore"):  # values beyond the dtype's range become inf, reported below

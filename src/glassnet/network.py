@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_dtype, as_float_array, describe
+from ._validation import as_array, as_dtype, as_float_array, describe
 from .losses import Loss, get_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
@@ -203,7 +203,7 @@ class Network:
     def check_targets(self, Y: Any, n_samples: int, name: str = "Y") -> np.ndarray:
         """Validate ``Y`` as ``(n_samples, n_outputs)``; integer class labels given as a 1-D array
         are one-hot encoded when the network has several outputs and a cross-entropy loss."""
-        raw = np.asarray(Y) if not isinstance(Y, np.ndarray) else Y
+        raw = as_array(Y, name) if not isinstance(Y, np.ndarray) else Y
         if raw.ndim == 1 and self.n_outputs > 1 and raw.dtype.kind in "iub" and raw.size > 0:
             y = _one_hot(raw, self.n_outputs, self.dtype, name)
         else:

@@ -29,3 +29,10 @@ def test_trace_refuses_a_network_with_dropout_at_the_door() -> None:
     with pytest.raises(ValueError, match=r"Dense layers only; layers\[1\] is Dropout\(0.3\)"):
         net.trace(np.ones((2, 3)), np.array([[0.0], [1.0]]))
     assert all(np.array_equal(a, b) for a, b in zip(before, net.get_weights(), strict=True))
+
+
+def test_ragged_targets_are_named() -> None:
+    # net.loss(X, [[], [0.0]]) raised NumPy's "setting an array element with a sequence"
+    net = gn.Network([gn.Dense(3, 1, "sigmoid", rng=0)], loss="binary_cross_entropy")
+    with pytest.raises(ValueError, match="^Y must be a rectangular array of numbers"):
+        net.loss(np.zeros((2, 3)), [[], [0.0]])
