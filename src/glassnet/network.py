@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_array, as_dtype, as_float_array, describe
+from ._validation import all_finite, as_array, as_dtype, as_float_array, describe
 from .losses import Loss, get_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
@@ -239,13 +239,31 @@ class Network:
         return w
 
     def predict(self, X: Any) -> np.ndarray:
-        """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (a new array)."""
+        """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (a new array).
+
+        Raises ``ValueError`` if ``X`` is so large that the outputs overflow the network's dtype.
+        """
         x = self.check_inputs(X)
         if x.shape[0] <= PREDICT_CHUNK:
-            return self.forward(x).copy()
+            return self._checked_forward(x).copy()
         out = np.empty((x.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, x.shape[0], PREDICT_CHUNK):
-            out[start : start + PREDICT_CHUNK] = self.forward(x[start : start + PREDICT_CHUNK])
+            out[start : start + PREDICT_CHUNK] = self._checked_forward(
+                x[start : start + PREDICT_CHUNK]
+            )
+        return out
+
+    def _checked_forward(self, x: np.ndarray) -> np.ndarray:
+        """``forward(x)``, refusing (one ValueError, no NumPy warnings) outputs that overflowed."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = self.forward(x)
+        net = getattr(self.output_layer, "net", None)
+        if not all_finite(out) or (self.uses_logits and net is not None and not all_finite(net)):
+            largest = float(np.abs(x).max())
+            raise ValueError(
+                f"X is too large for this network: its outputs overflow {self.dtype.name} "
+                f"(largest |X| = {largest:.3g}); scale the inputs"
+            )
         return out
 
     def loss(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
@@ -253,8 +271,9 @@ class Network:
         x = self.check_inputs(X)
         y = self.check_targets(Y, x.shape[0])
         w = self.check_sample_weight(sample_weight, x.shape[0])
-        self.forward(x)
-        return self.batch_loss(y, w)
+        self._checked_forward(x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self.batch_loss(y, w)
 
     def gradients(
         self, X: Any, Y: Any, sample_weight: Any = None
@@ -263,8 +282,9 @@ class Network:
         x = self.check_inputs(X)
         y = self.check_targets(Y, x.shape[0])
         w = self.check_sample_weight(sample_weight, x.shape[0])
-        self.forward(x)
-        self.backward(y, w)
+        self._checked_forward(x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.backward(y, w)
         return [
             (layer.weights.grad.copy(), layer.bias.grad.copy())
             for layer in self.layers

@@ -36,3 +36,19 @@ def test_ragged_targets_are_named() -> None:
     net = gn.Network([gn.Dense(3, 1, "sigmoid", rng=0)], loss="binary_cross_entropy")
     with pytest.raises(ValueError, match="^Y must be a rectangular array of numbers"):
         net.loss(np.zeros((2, 3)), [[], [0.0]])
+
+
+def test_inputs_that_overflow_the_outputs_are_refused_without_warnings() -> None:
+    # float32 inputs of 2.4e38 made predict emit "RuntimeWarning: overflow encountered in matmul"
+    net = gn.Network(
+        [gn.Dense(3, 4, "relu", weights=np.ones((3, 4))), gn.Dense(4, 1, "identity", rng=1)],
+        loss="mean_squared_error",
+        dtype=np.float32,
+    )
+    x = np.full((1, 3), 2.4e38, dtype=np.float32)
+    for call in (net.predict, lambda x: net.loss(x, [[0.0]]), lambda x: net.gradients(x, [[0.0]])):
+        with pytest.raises(ValueError, match="X is too large for this network: its outputs "
+                                             "overflow float32"):
+            call(x)
+    sigmoid = gn.Network([gn.Dense(3, 1, "sigmoid", weights=np.ones((3, 1)))], dtype=np.float32)
+    assert sigmoid.predict(np.full((1, 3), 1e38, dtype=np.float32))[0, 0] == 1.0  # saturates
