@@ -52,3 +52,16 @@ def test_inputs_that_overflow_the_outputs_are_refused_without_warnings() -> None
             call(x)
     sigmoid = gn.Network([gn.Dense(3, 1, "sigmoid", weights=np.ones((3, 1)))], dtype=np.float32)
     assert sigmoid.predict(np.full((1, 3), 1e38, dtype=np.float32))[0, 0] == 1.0  # saturates
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_classifier_labels_beyond_int64_raise_no_runtime_warning(method: str) -> None:
+    # MLPClassifier().fit(X, [9.22e18]) let scikit-learn's int64 cast warn
+    # "RuntimeWarning: invalid value encountered in cast"
+    clf = gn.MLPClassifier(hidden_layer_sizes=(3,), max_iter=3)
+    y = np.array([9.22337204e18, 1.0])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        if method == "fit":
+            clf.fit(np.zeros((2, 3)), y)
+        else:
+            clf.partial_fit(np.zeros((2, 3)), y, classes=[1.0, 9.22337204e18])
