@@ -65,3 +65,23 @@ def test_classifier_labels_beyond_int64_raise_no_runtime_warning(method: str) ->
             clf.fit(np.zeros((2, 3)), y)
         else:
             clf.partial_fit(np.zeros((2, 3)), y, classes=[1.0, 9.22337204e18])
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "message"),
+    [
+        ({"alpha": object()}, TypeError, "alpha must be a real number >= 0, got object"),
+        ({"learning_rate_init": "fast"}, TypeError, "learning_rate_init must be a real number"),
+        ({"beta_2": float("nan")}, ValueError, r"beta_2 must be in \[0, 1\), got nan"),
+        ({"hidden_layer_sizes": [""]}, ValueError, "hidden_layer_sizes must be positive integ"),
+        ({"hidden_layer_sizes": float("inf")}, ValueError, "hidden_layer_sizes must be positive"),
+        ({"hidden_layer_sizes": "10"}, TypeError, "hidden_layer_sizes must be an int or a seq"),
+        ({"solver": ["adam"]}, ValueError, "solver must be one of"),
+    ],
+)
+def test_estimator_parameters_of_the_wrong_kind_are_named(params, error, message) -> None:
+    # MLPClassifier(alpha=object()).fit(...) raised "'<=' not supported between instances of
+    # 'int' and 'object'"; hidden_layer_sizes=[''] "invalid literal for int()"; inf an
+    # OverflowError
+    with pytest.raises(error, match=message):
+        gn.MLPClassifier(**params).fit(np.zeros((4, 2)), [0, 1, 0, 1])
