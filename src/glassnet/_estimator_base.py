@@ -20,7 +20,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._estimator_stochastic import fit_stochastic
 from ._estimator_training import BatchL2, loss_and_gradient
 from ._estimator_validation import check_parameters, copy_into, unpack
-from ._validation import as_dtype
+from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
@@ -136,14 +136,17 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------- building the network
     def _hidden_activations(self, n_hidden: int) -> list[str]:
-        names = (
-            [self.activation] * n_hidden if isinstance(self.activation, str) else self.activation
-        )
-        names = list(names)
-        if len(names) != n_hidden or any(n not in ACTIVATIONS for n in names):
+        activation = self.activation
+        if isinstance(activation, str):
+            names = [activation] * n_hidden
+        else:
+            names = list(activation) if isinstance(activation, (list, tuple)) else []
+        if len(names) != n_hidden or any(
+            not isinstance(n, str) or n not in ACTIVATIONS for n in names
+        ):
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)} or a list of {n_hidden} of "
-                f"them (one per hidden layer), got {self.activation!r}"
+                f"them (one per hidden layer), got {describe(activation)}"
             )
         return names
 
@@ -171,7 +174,12 @@ class BaseMLP(BaseEstimator):
         sizes = check_parameters(self)
         first_pass = "network_" not in self.__dict__ or not (self.warm_start or incremental)
         x, y2 = self._validate_input(X, y, incremental, reset=first_pass)
-        w = None if sample_weight is None else _check_sample_weight(sample_weight, x, dtype=x.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
+            w = (
+                None
+                if sample_weight is None
+                else _check_sample_weight(sample_weight, x, dtype=x.dtype)
+            )
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             dtype = x.dtype if self.dtype is None else as_dtype(self.dtype)
@@ -256,8 +264,12 @@ class BaseMLP(BaseEstimator):
     # ------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "network_")
-        x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
+            x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return self.network_.predict(x.astype(self.network_.dtype, copy=False))
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
-        return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
+        # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value
+        # encountered in reduce" before it raises its clear "Input X contains infinity"
+        with np.errstate(invalid="ignore", over="ignore"):
+            return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)

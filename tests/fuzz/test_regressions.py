@@ -47,8 +47,9 @@ def test_inputs_that_overflow_the_outputs_are_refused_without_warnings() -> None
     )
     x = np.full((1, 3), 2.4e38, dtype=np.float32)
     for call in (net.predict, lambda x: net.loss(x, [[0.0]]), lambda x: net.gradients(x, [[0.0]])):
-        with pytest.raises(ValueError, match="X is too large for this network: its outputs "
-                                             "overflow float32"):
+        with pytest.raises(
+            ValueError, match="X is too large for this network: its outputs overflow float32"
+        ):
             call(x)
     sigmoid = gn.Network([gn.Dense(3, 1, "sigmoid", weights=np.ones((3, 1)))], dtype=np.float32)
     assert sigmoid.predict(np.full((1, 3), 1e38, dtype=np.float32))[0, 0] == 1.0  # saturates
@@ -85,3 +86,25 @@ def test_estimator_parameters_of_the_wrong_kind_are_named(params, error, message
     # OverflowError
     with pytest.raises(error, match=message):
         gn.MLPClassifier(**params).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+def test_estimator_inputs_with_both_infinities_raise_without_a_runtime_warning() -> None:
+    # predict([[inf, -inf, -inf]]) let scikit-learn's finiteness sum warn "invalid value
+    # encountered in reduce" instead of raising its "Input X contains infinity"
+    clf = gn.MLPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    with pytest.warns(Warning):  # ConvergenceWarning after 3 iterations, as scikit-learn
+        clf.fit(np.random.default_rng(0).normal(size=(12, 3)), np.arange(12) % 2)
+    bad = np.array([[np.inf, -np.inf, -np.inf]])
+    with pytest.raises(ValueError, match="infinity"):
+        clf.predict(bad)
+    with pytest.raises(ValueError, match="infinity"):
+        gn.MLPRegressor(max_iter=3).fit(bad, [1.0])
+    with pytest.raises(ValueError, match="infinity|NaN"):
+        gn.MLPRegressor(max_iter=3).fit([[1.0], [2.0]], [1.0, 2.0], sample_weight=[np.inf, -np.inf])
+
+
+@pytest.mark.parametrize("activation", [object(), 3, None])
+def test_estimator_activation_of_the_wrong_kind_is_named(activation) -> None:
+    # MLPClassifier(activation=object()).fit(...) raised "'object' object is not iterable"
+    with pytest.raises(ValueError, match="activation must be one of"):
+        gn.MLPClassifier(activation=activation).fit(np.zeros((4, 2)), [0, 1, 0, 1])
