@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -67,21 +68,28 @@ def check_outcome(
     call: Callable[[], Any],
     allowed: tuple[type[BaseException], ...] = (ValueError, TypeError),
     names: Iterable[str] = (),
+    one_line: bool = True,
+    tolerated_warnings: tuple[type[Warning], ...] = (),
 ) -> Any:
     """Run ``call``; return its result, or None if it raised one of ``allowed`` with a clear
-    message (non-empty, one line, and naming one of ``names`` when given).
+    message (non-empty, one line unless ``one_line=False``, naming one of ``names`` if given).
 
-    Any other exception propagates and fails the test; so does a warning, since the suite runs
-    with warnings as errors (checked here too, in case a caller relaxed the filter).
+    Any other exception propagates and fails the test; so does a warning (other than
+    ``tolerated_warnings``, the documented ones such as scikit-learn's ConvergenceWarning).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        for category in tolerated_warnings:
+            warnings.simplefilter("ignore", category)
         try:
-            return call()
+            result = call()
+            event("result")
+            return result
         except allowed as error:
+            event(f"refused: {type(error).__name__}")
             message = str(error).strip()
             assert message, f"{type(error).__name__} without a message"
-            assert "\n" not in message, f"a multi-line message: {message!r}"
+            assert not one_line or "\n" not in message, f"a multi-line message: {message!r}"
             names = list(names)
             if names:
                 assert any(n in message for n in names), (

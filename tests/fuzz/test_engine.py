@@ -57,11 +57,21 @@ def test_optimizer_constructors(name: str, data: st.DataObject) -> None:
 def test_dense_constructor(n_inputs, n_outputs, activation, weights, bias, init, rng, dtype):
     count("Dense / Dropout / Network constructors")
     kwargs = dict(weights=weights, bias=bias, weight_init=init, rng=rng, dtype=dtype)
-    names = ["n_inputs", "n_outputs", "activation", "weights", "bias", "initializer", "rng",
-             "dtype", "seed"]
+    names = [
+        "n_inputs",
+        "n_outputs",
+        "activation",
+        "weights",
+        "bias",
+        "initializer",
+        "rng",
+        "dtype",
+        "seed",
+    ]
     with no_hang(10):
-        layer = check_outcome(lambda: gn.Dense(n_inputs, n_outputs, activation, **kwargs),
-                              names=names)
+        layer = check_outcome(
+            lambda: gn.Dense(n_inputs, n_outputs, activation, **kwargs), names=names
+        )
     if layer is not None:
         assert layer.weights.value.shape == (layer.n_inputs, layer.n_outputs)
         assert np.isfinite(layer.weights.value).all() and np.isfinite(layer.bias.value).all()
@@ -69,8 +79,9 @@ def test_dense_constructor(n_inputs, n_outputs, activation, weights, bias, init,
 
 @fuzz(40)
 @given(
-    layers=st.one_of(junk(), st.lists(st.one_of(junk(), st.sampled_from(["dense", "dropout"])),
-                                      max_size=3)),
+    layers=st.one_of(
+        junk(), st.lists(st.one_of(junk(), st.sampled_from(["dense", "dropout"])), max_size=3)
+    ),
     loss=st.one_of(st.sampled_from(["mean_squared_error", "binary_cross_entropy"]), junk()),
     dtype=st.one_of(st.none(), junk()),
     rate=st.one_of(ANY_FLOAT, junk()),
@@ -82,23 +93,31 @@ def test_network_and_dropout_constructors(layers: Any, loss: Any, dtype: Any, ra
         made = {"dense": gn.Dense(2, 2, rng=0), "dropout": gn.Dropout(0.5)}
         layers = [made.get(item, item) if isinstance(item, str) else item for item in layers]
     with no_hang(10):
-        check_outcome(lambda: gn.Network(layers, loss=loss, dtype=dtype),
-                      names=["layers", "loss", "dtype"])
+        check_outcome(
+            lambda: gn.Network(layers, loss=loss, dtype=dtype), names=["layers", "loss", "dtype"]
+        )
 
 
 NETWORKS = {
     "regression": lambda dtype: gn.Network(
         [gn.Dense(3, 4, "tanh", rng=0), gn.Dense(4, 1, "identity", rng=1)],
-        loss="mean_squared_error", dtype=dtype),
+        loss="mean_squared_error",
+        dtype=dtype,
+    ),
     "binary": lambda dtype: gn.Network(
         [gn.Dense(3, 4, "relu", rng=0), gn.Dropout(0.3), gn.Dense(4, 1, "sigmoid", rng=1)],
-        loss="binary_cross_entropy", dtype=dtype),
+        loss="binary_cross_entropy",
+        dtype=dtype,
+    ),
     "multiclass": lambda dtype: gn.Network(
         [gn.Dense(3, 4, "elu", rng=0), gn.Dense(4, 3, "softmax", rng=1)],
-        loss="categorical_cross_entropy", dtype=dtype),
+        loss="categorical_cross_entropy",
+        dtype=dtype,
+    ),
 }
 TARGETS = st.one_of(
-    matrices(1), matrices(3),
+    matrices(1),
+    matrices(3),
     st.lists(st.integers(-2, 4), min_size=0, max_size=6).map(np.array),
 )
 SAMPLE_WEIGHT = st.one_of(st.none(), st.lists(ANY_FLOAT, max_size=6), junk())
@@ -115,8 +134,13 @@ def _check_finite_parameters(network: gn.Network) -> None:
 
 
 @fuzz(60)
-@given(kind=st.sampled_from(sorted(NETWORKS)), dtype=st.sampled_from([np.float32, np.float64]),
-       X=matrices(3), Y=TARGETS, w=SAMPLE_WEIGHT)
+@given(
+    kind=st.sampled_from(sorted(NETWORKS)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    X=matrices(3),
+    Y=TARGETS,
+    w=SAMPLE_WEIGHT,
+)
 def test_predict_loss_gradients(kind: str, dtype: Any, X: Any, Y: Any, w: Any) -> None:
     network = _network(kind, dtype)
     count("Network.predict / loss / gradients")
@@ -148,11 +172,35 @@ FIT_OPTIONS = st.fixed_dictionaries(
         "restore_best_weights": st.booleans(),
     },
 )
-FIT_NAMES = [*DATA_NAMES, "epochs", "batch_size", "rng", "tol", "validation", "class_weight",
-             "metric", "monitor", "seed", "patience", "shuffle", "restore_best_weights"]
+FIT_NAMES = [
+    *DATA_NAMES,
+    "epochs",
+    "batch_size",
+    "rng",
+    "tol",
+    "validation",
+    "class_weight",
+    "metric",
+    "monitor",
+    "seed",
+    "patience",
+    "shuffle",
+    "restore_best_weights",
+]
 OPTIMIZER_CHOICES = st.sampled_from(
-    [None, "SGD", "momentum", "nesterov", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW",
-     "LBFGS"])
+    [
+        None,
+        "SGD",
+        "momentum",
+        "nesterov",
+        "RMSprop",
+        "Adagrad",
+        "Adadelta",
+        "Adam",
+        "AdamW",
+        "LBFGS",
+    ]
+)
 
 
 def make_optimizer(name: str | None, learning_rate: float) -> Any:
@@ -167,9 +215,16 @@ def make_optimizer(name: str | None, learning_rate: float) -> Any:
 
 
 @fuzz(60)
-@given(kind=st.sampled_from(sorted(NETWORKS)), dtype=st.sampled_from([np.float32, np.float64]),
-       X=matrices(3), Y=TARGETS, w=SAMPLE_WEIGHT, options=FIT_OPTIONS,
-       optimizer=OPTIMIZER_CHOICES, learning_rate=st.sampled_from([1e-3, 0.1, 10.0, 1e6]))
+@given(
+    kind=st.sampled_from(sorted(NETWORKS)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    X=matrices(3),
+    Y=TARGETS,
+    w=SAMPLE_WEIGHT,
+    options=FIT_OPTIONS,
+    optimizer=OPTIMIZER_CHOICES,
+    learning_rate=st.sampled_from([1e-3, 0.1, 10.0, 1e6]),
+)
 def test_fit(kind, dtype, X, Y, w, options, optimizer, learning_rate) -> None:
     network = _network(kind, dtype)
     count("Network.fit")
@@ -177,7 +232,8 @@ def test_fit(kind, dtype, X, Y, w, options, optimizer, learning_rate) -> None:
     with no_hang(20):
         history = check_outcome(
             lambda: network.fit(X, Y, optimizer=opt, sample_weight=w, **options),
-            allowed=(ValueError, TypeError, gn.TrainingDiverged), names=[*FIT_NAMES, "loss"],
+            allowed=(ValueError, TypeError, gn.TrainingDiverged),
+            names=[*FIT_NAMES, "loss"],
         )
     _check_finite_parameters(network)
     if history is not None:
@@ -185,23 +241,34 @@ def test_fit(kind, dtype, X, Y, w, options, optimizer, learning_rate) -> None:
 
 
 @fuzz(40)
-@given(kind=st.sampled_from(sorted(NETWORKS)), X=matrices(3), Y=TARGETS, w=SAMPLE_WEIGHT,
-       optimizer=OPTIMIZER_CHOICES.filter(lambda n: n != "LBFGS"),
-       learning_rate=st.sampled_from([1e-3, 0.5, 1e6]),
-       options=st.fixed_dictionaries({}, optional={
-           "dry_run": st.booleans(),
-           "iterations": st.one_of(st.integers(-1, 3), junk()),
-           "names": st.one_of(st.sampled_from(["auto", "tutorial", "matrix"]), junk()),
-           "precision": st.one_of(st.integers(-1, 12), junk())}))
+@given(
+    kind=st.sampled_from(sorted(NETWORKS)),
+    X=matrices(3),
+    Y=TARGETS,
+    w=SAMPLE_WEIGHT,
+    optimizer=OPTIMIZER_CHOICES.filter(lambda n: n != "LBFGS"),
+    learning_rate=st.sampled_from([1e-3, 0.5, 1e6]),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "dry_run": st.booleans(),
+            "iterations": st.one_of(st.integers(-1, 3), junk()),
+            "names": st.one_of(st.sampled_from(["auto", "tutorial", "matrix"]), junk()),
+            "precision": st.one_of(st.integers(-1, 12), junk()),
+        },
+    ),
+)
 def test_trace(kind, X, Y, w, optimizer, learning_rate, options) -> None:
     network = _network(kind, np.float64)
     count("Network.trace")
     opt = make_optimizer(optimizer, learning_rate)
     names = [*DATA_NAMES, "iterations", "names", "precision", "loss", "optimizer", "layers"]
     with no_hang(20):
-        trace = check_outcome(lambda: network.trace(X, Y, optimizer=opt, sample_weight=w,
-                                                    **options),
-                              allowed=(ValueError, TypeError, gn.TrainingDiverged), names=names)
+        trace = check_outcome(
+            lambda: network.trace(X, Y, optimizer=opt, sample_weight=w, **options),
+            allowed=(ValueError, TypeError, gn.TrainingDiverged),
+            names=names,
+        )
         if trace is not None:
             assert isinstance(trace.to_text(), str) and isinstance(trace.to_dict(), dict)
     _check_finite_parameters(network)
