@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,8 @@ def _read_bytes(path: Path) -> bytes:
         return raw
     try:
         return gzip.decompress(raw)
-    except (OSError, EOFError) as error:  # BadGzipFile is an OSError; truncation is an EOFError
+    except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError; truncation
+        # an EOFError; a damaged deflate block a zlib.error
         raise ValueError(f"{path}: corrupt gzip stream ({error})") from error
 
 

@@ -108,3 +108,13 @@ def test_estimator_activation_of_the_wrong_kind_is_named(activation) -> None:
     # MLPClassifier(activation=object()).fit(...) raised "'object' object is not iterable"
     with pytest.raises(ValueError, match="activation must be one of"):
         gn.MLPClassifier(activation=activation).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+def test_a_damaged_deflate_block_in_an_idx_file_is_a_value_error(tmp_path) -> None:
+    # load_idx on a gzip whose deflate block is damaged raised zlib.error
+    from glassnet.datasets import load_idx
+
+    path = tmp_path / "f-idx1-ubyte.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x03" + b"\x00" * 9 + b"\x10" + b"\x00" * 6)
+    with pytest.raises(ValueError, match="corrupt gzip stream"):
+        load_idx(path)
