@@ -181,7 +181,8 @@ def _end(info: Any) -> int:
 
 
 def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
-    text = (header.get("__metadata__") or {}).get(FORMAT)
+    metadata = header.get("__metadata__")
+    text = metadata.get(FORMAT) if isinstance(metadata, dict) else None
     if not isinstance(text, str):
         raise ValueError(f"{source} is a safetensors file but not a glassnet model")
     try:
@@ -201,7 +202,8 @@ def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
 
 def _expected_tensors(architecture: dict[str, Any], source: Path) -> dict[str, tuple]:
     """``name -> (dtype, shape)`` implied by the architecture."""
-    dtype = {"float32": "F32", "float64": "F64"}.get(architecture.get("dtype"))  # type: ignore[arg-type]
+    name = architecture.get("dtype")
+    dtype = {"float32": "F32", "float64": "F64"}.get(name) if isinstance(name, str) else None
     layers = architecture.get("layers")
     if dtype is None or not isinstance(layers, list) or not layers:
         raise ValueError(f"{source}: the model's architecture is malformed")

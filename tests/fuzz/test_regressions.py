@@ -118,3 +118,33 @@ def test_a_damaged_deflate_block_in_an_idx_file_is_a_value_error(tmp_path) -> No
     path.write_bytes(b"\x1f\x8b\x08\x03" + b"\x00" * 9 + b"\x10" + b"\x00" * 6)
     with pytest.raises(ValueError, match="corrupt gzip stream"):
         load_idx(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda header, doc: header.update({"__metadata__": True}), "not a glassnet model"),
+        (lambda header, doc: doc["architecture"].update({"dtype": []}), "architecture is malf"),
+    ],
+)
+def test_model_headers_of_the_wrong_json_type_are_refused(tmp_path, change, message) -> None:
+    # "__metadata__": true raised AttributeError ('bool' object has no attribute 'get');
+    # "dtype": [] raised TypeError (unhashable type: 'list')
+    import json
+    import struct
+
+    from glassnet.io import load_network, save_network
+
+    path = tmp_path / "m.safetensors"
+    save_network(path, gn.Network([gn.Dense(2, 1, rng=0)]))
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    document = json.loads(header["__metadata__"]["glassnet"])
+    change(header, document)
+    if isinstance(header["__metadata__"], dict):
+        header["__metadata__"]["glassnet"] = json.dumps(document)
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + length :])
+    with pytest.raises(ValueError, match=message):
+        load_network(path)
