@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 
@@ -29,8 +30,15 @@ class CommandError(Exception):
     """A problem the user can fix; printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors (``--epochs x``) as one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"glassnet: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="glassnet", description="Train, use and explain feedforward neural networks."
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")

@@ -148,3 +148,15 @@ def test_model_headers_of_the_wrong_json_type_are_refused(tmp_path, change, mess
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + length :])
     with pytest.raises(ValueError, match=message):
         load_network(path)
+
+
+def test_cli_option_errors_are_one_line(capsys) -> None:
+    # `glassnet train --test-size x` printed argparse's usage block (11 lines) before the error
+    from glassnet.cli import main
+
+    assert main(["train", "--test-size", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "glassnet: error: argument --test-size: invalid float value: 'x' "
+        "(see `glassnet train --help`)\n"
+    )
