@@ -160,3 +160,31 @@ def test_cli_option_errors_are_one_line(capsys) -> None:
         "glassnet: error: argument --test-size: invalid float value: 'x' "
         "(see `glassnet train --help`)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "target", "message"),
+    [
+        (["1e300", "-2e300"], "label", "column 'x' has values up to 2e\\+300 in magnitude"),
+        (["inf", "1"], "label", "column 'x' has \\d+ infinite value"),
+        (["1e400", "1"], "x", "target column 'x' has 6 infinite value"),
+    ],
+)
+def test_cli_names_columns_with_infinite_or_overflowing_values(
+    tmp_path, capsys, values, target, message
+) -> None:
+    # a column of 1e300 printed NumPy's "overflow encountered in square" warnings and then
+    # "X must contain only finite numbers"; a column with inf gave scikit-learn's "Input X
+    # contains infinity", naming no column
+    from glassnet.cli import main
+
+    rows = [f"{values[i % 2]},{i % 2}" for i in range(12)]
+    (tmp_path / "d.csv").write_text("x,label\n" + "\n".join(rows) + "\n")
+    argv = ["train", str(tmp_path / "d.csv"), "--target", target, "--quiet", "--epochs", "1"]
+    assert main([*argv, "--out", str(tmp_path / "m.safetensors")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "warning" not in err
+    assert err.startswith("glassnet: error: ")
+    import re
+
+    assert re.search(message, err), err
