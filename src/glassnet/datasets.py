@@ -180,7 +180,7 @@ def _find(folder: Path, stem: str, name: str) -> Path:
 
 def _flatten(images: np.ndarray, scale: bool) -> np.ndarray:
     """(n, rows, cols) -> (n, rows * cols); scaled to float32 in [0, 1] when asked."""
-    x = images.reshape(images.shape[0], -1)
+    x = images.reshape(images.shape[0], int(np.prod(images.shape[1:])))  # -1 fails for n = 0
     return (x / np.float32(255.0)).astype(np.float32) if scale else x
 
 

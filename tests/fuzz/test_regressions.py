@@ -188,3 +188,20 @@ def test_cli_names_columns_with_infinite_or_overflowing_values(
     import re
 
     assert re.search(message, err), err
+
+
+def test_mnist_files_holding_zero_images_load_as_empty_arrays(tmp_path) -> None:
+    # load_mnist on valid IDX files of 0 images raised "cannot reshape array of size 0"
+    from glassnet.datasets import load_mnist
+
+    for stem, shape in [
+        ("train-images-idx3-ubyte", (0, 28, 28)),
+        ("train-labels-idx1-ubyte", (0,)),
+        ("t10k-images-idx3-ubyte", (0, 28, 28)),
+        ("t10k-labels-idx1-ubyte", (0,)),
+    ]:
+        sizes = b"".join(int(s).to_bytes(4, "big") for s in shape)
+        (tmp_path / stem).write_bytes(b"\x00\x00\x08" + bytes([len(shape)]) + sizes)
+    X_train, y_train, X_test, y_test = load_mnist(tmp_path, scale=True)
+    assert X_train.shape == X_test.shape == (0, 784) and X_train.dtype == np.float32
+    assert y_train.shape == y_test.shape == (0,)
