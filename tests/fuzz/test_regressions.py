@@ -205,3 +205,18 @@ def test_mnist_files_holding_zero_images_load_as_empty_arrays(tmp_path) -> None:
     X_train, y_train, X_test, y_test = load_mnist(tmp_path, scale=True)
     assert X_train.shape == X_test.shape == (0, 784) and X_train.dtype == np.float32
     assert y_train.shape == y_test.shape == (0,)
+
+
+def test_cli_training_that_diverges_is_one_line_and_writes_nothing(tmp_path, capsys) -> None:
+    # glassnet train --optimizer sgd --lr 1e300 ended in a TrainingDiverged traceback
+    from glassnet.cli import main
+
+    rows = [f"{i % 7 - 3},{(i * 5) % 11 - 5},{i % 2}" for i in range(200)]
+    (tmp_path / "d.csv").write_text("x,z,label\n" + "\n".join(rows) + "\n")
+    argv = ["train", str(tmp_path / "d.csv"), "--target", "label", "--quiet", "--epochs", "3"]
+    out = tmp_path / "m.safetensors"
+    assert main([*argv, "--optimizer", "sgd", "--lr", "1e300", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: training diverged in epoch 1") and err.count("\n") == 1
+    assert "try a smaller --lr than 1e+300" in err
+    assert not out.exists()
