@@ -25,6 +25,7 @@ from .layers import Dense, Dropout
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
+from .training import TrainingDiverged
 
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
@@ -191,11 +192,17 @@ class BaseMLP(BaseEstimator):
         w = self._weigh_classes(y2, w, incremental)
         w = None if w is None else w.astype(self.network_.dtype, copy=False)
         self._penalty.alpha = self.alpha
-        try:
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(x, y2, w)
-            else:
-                fit_stochastic(self, x, y2, w, incremental)
+        try:  # overflow shows up as TrainingDiverged or non-finite weights, not as warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if self.solver == "lbfgs":
+                    self._fit_lbfgs(x, y2, w)
+                else:
+                    fit_stochastic(self, x, y2, w, incremental)
+        except TrainingDiverged as error:
+            raise ValueError(
+                f"Solver diverged ({error}): learning_rate_init={self.learning_rate_init!r} is "
+                "too large, or the input data has large values and needs preprocessing."
+            ) from None
         finally:
             self._penalty.weight_sum = None  # later evaluations divide by their own batch
         if not all(np.isfinite(p.value).all() for p in self.network_.parameters()):

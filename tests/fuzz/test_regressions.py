@@ -220,3 +220,15 @@ def test_cli_training_that_diverges_is_one_line_and_writes_nothing(tmp_path, cap
     assert err.startswith("glassnet: error: training diverged in epoch 1") and err.count("\n") == 1
     assert "try a smaller --lr than 1e+300" in err
     assert not out.exists()
+
+
+def test_estimator_divergence_is_a_value_error_without_warnings() -> None:
+    # MLPRegressor(solver="sgd", learning_rate_init=1e6).fit(...) leaked "RuntimeWarning:
+    # overflow encountered in matmul" (and, silenced, an ArithmeticError, not scikit-learn's
+    # ValueError)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    reg = gn.MLPRegressor(solver="sgd", learning_rate_init=1e6, max_iter=20, random_state=0)
+    with pytest.raises(ValueError, match="Solver diverged .*learning_rate_init=1000000.0"):
+        reg.fit(X, X[:, 0])
+    assert all(np.isfinite(p.value).all() for p in reg.network_.parameters())
