@@ -11,7 +11,7 @@ into the same folder works.
 Ctrl-C (SIGINT) during ``glassnet train --out`` is tested for real too: exit code 130, one
 line on standard error after the progress bar, and the model of the last finished epoch saved.
 
-Kills per target: 8 in the CI profile, 250 with ``--long`` (``GLASSNET_FUZZ=long``).
+Kills per target: 8 in the CI profile, 100 with ``--long`` (``GLASSNET_FUZZ=long``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ ENV = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
 
 
 def kills() -> int:
-    return 250 if _state["long"] else 8
+    return 100 if _state["long"] else 8
 
 
 def _child(script: str, cwd: Path) -> subprocess.Popen[str]:
