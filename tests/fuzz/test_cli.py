@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -170,7 +171,7 @@ def check_exit(code: int, err: str) -> None:
     assert errors[0].startswith("glassnet: error: ") and len(errors[0]) > 17, errors
 
 
-@fuzz(12)
+@fuzz(20)
 @given(
     table=csv_files(), options=OPTIONS, suffix=st.sampled_from([".csv", ".csv", ".parquet", ".txt"])
 )
@@ -273,10 +274,9 @@ def prediction_files(draw: st.DrawFn) -> bytes:
     return ("\n".join([",".join(columns), *rows]) + "\n").encode()
 
 
-@fuzz(30)
-@given(
-    data=prediction_files(), proba=st.booleans(), command=st.sampled_from(["predict", "evaluate"])
-)
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+@fuzz(20)
+@given(data=prediction_files(), proba=st.booleans())
 def test_cli_predict_and_evaluate(data: bytes, proba: bool, command: str) -> None:
     count(f"cli {command}")
     model = trained_model()

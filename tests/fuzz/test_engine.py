@@ -32,7 +32,7 @@ OPTIMIZERS: dict[str, tuple[type, tuple[str, ...]]] = {
 }
 
 
-@fuzz(60)
+@fuzz(80)
 @given(name=st.sampled_from(sorted(OPTIMIZERS)), data=st.data())
 def test_optimizer_constructors(name: str, data: st.DataObject) -> None:
     cls, parameters = OPTIMIZERS[name]
@@ -43,7 +43,7 @@ def test_optimizer_constructors(name: str, data: st.DataObject) -> None:
         check_outcome(lambda: cls(**kwargs), names=chosen or ["?"])
 
 
-@fuzz(60)
+@fuzz(80)
 @given(
     n_inputs=st.one_of(st.integers(-2, 4), junk()),
     n_outputs=st.one_of(st.integers(-2, 4), junk()),
@@ -133,7 +133,7 @@ def _check_finite_parameters(network: gn.Network) -> None:
         assert np.isfinite(parameter.value).all(), "a parameter became NaN or infinite"
 
 
-@fuzz(60)
+@fuzz(80)
 @given(
     kind=st.sampled_from(sorted(NETWORKS)),
     dtype=st.sampled_from([np.float32, np.float64]),
@@ -214,7 +214,7 @@ def make_optimizer(name: str | None, learning_rate: float) -> Any:
     return getattr(gn, name)(learning_rate)
 
 
-@fuzz(60)
+@fuzz(80)
 @given(
     kind=st.sampled_from(sorted(NETWORKS)),
     dtype=st.sampled_from([np.float32, np.float64]),

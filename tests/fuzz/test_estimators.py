@@ -113,7 +113,7 @@ def _call(estimator: Any, method: str, X: Any, y: Any, w: Any) -> Any:
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "predict"])
-@fuzz(15)
+@fuzz(25)
 @given(
     X=matrices(3),
     y=LABELS,
