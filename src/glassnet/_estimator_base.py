@@ -159,7 +159,10 @@ class BaseMLP(BaseEstimator):
         activations = [ACTIVATIONS[a] for a in hidden] + [self._output_activation()]
         layers: list[Any] = []
         for i, (fan_in, fan_out) in enumerate(itertools.pairwise(units)):
-            factor = 2.0 if hidden[min(i, len(hidden) - 1)] == "logistic" else 6.0
+            # scikit-learn's factor follows the hidden activation (``self.activation`` when
+            # hidden_layer_sizes=() leaves no hidden layer)
+            activation = hidden[min(i, len(hidden) - 1)] if hidden else self.activation
+            factor = 2.0 if activation == "logistic" else 6.0
             bound = np.sqrt(factor / (fan_in + fan_out))
             w = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
             b = self._random_state.uniform(-bound, bound, fan_out)

@@ -232,3 +232,18 @@ def test_estimator_divergence_is_a_value_error_without_warnings() -> None:
     with pytest.raises(ValueError, match="Solver diverged .*learning_rate_init=1000000.0"):
         reg.fit(X, X[:, 0])
     assert all(np.isfinite(p.value).all() for p in reg.network_.parameters())
+
+
+def test_estimator_without_hidden_layers_matches_scikit_learn() -> None:
+    # MLPClassifier(hidden_layer_sizes=()).fit(...) raised IndexError (found by the long run)
+    from sklearn.neural_network import MLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    y = (X[:, 0] > 0).astype(int)
+    options = {"hidden_layer_sizes": (), "max_iter": 30, "random_state": 0, "solver": "sgd"}
+    with pytest.warns(Warning):
+        ours = gn.MLPClassifier(**options).fit(X, y)
+    with pytest.warns(Warning):
+        theirs = MLPClassifier(**options).fit(X, y)
+    assert np.allclose(ours.coefs_[0], theirs.coefs_[0])
+    assert ours.score(X, y) == theirs.score(X, y)
