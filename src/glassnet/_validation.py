@@ -128,6 +128,15 @@ def check_in_range(
     return number
 
 
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` as a bool: True, False, NumPy's bools, or the integers 0 and 1."""
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, numbers.Integral) and value in (0, 1)
+    ):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {typed(value)}")
+
+
 def check_int(value: Any, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int ``>= minimum``, or raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

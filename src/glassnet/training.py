@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_int
+from ._validation import as_rng, check_bool, check_int
 from ._workspace import Workspace
 from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
 from .optimizers import SGD, Optimizer, as_optimizer
@@ -211,6 +211,9 @@ def fit(
     """
     generator = as_rng(rng)
     epochs = check_int(epochs, "epochs")
+    shuffle = check_bool(shuffle, "shuffle")
+    verbose = check_bool(verbose, "verbose")
+    restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
     train, validation = prepare_datasets(

@@ -247,3 +247,21 @@ def test_estimator_without_hidden_layers_matches_scikit_learn() -> None:
         theirs = MLPClassifier(**options).fit(X, y)
     assert np.allclose(ours.coefs_[0], theirs.coefs_[0])
     assert ours.score(X, y) == theirs.score(X, y)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: gn.SGD(0.1, momentum=0.9, nesterov=v),
+        lambda v: gn.Dense(2, 2, train_bias=v),
+        lambda v: gn.BinaryCrossEntropy(from_logits=v),
+        lambda v: gn.Network([gn.Dense(1, 1)]).fit([[0.0]], [[0.0]], shuffle=v),
+    ],
+)
+def test_flags_must_be_true_or_false(make) -> None:
+    # SGD(nesterov=np.array([])) raised NumPy's "truth value of an empty array is ambiguous"
+    # (found by the long run); flags now take bools (and 0/1) only
+    with pytest.raises(TypeError, match="must be True or False, got array of shape"):
+        make(np.array([]))
+    make(np.True_)
+    make(1)
