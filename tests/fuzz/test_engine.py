@@ -53,10 +53,15 @@ def test_optimizer_constructors(name: str, data: st.DataObject) -> None:
     init=st.one_of(st.sampled_from(["glorot_uniform", "he_normal", "zeros"]), junk()),
     rng=st.one_of(st.none(), st.integers(-3, 10**30), junk()),
     dtype=st.one_of(st.sampled_from([np.float32, np.float64, "float32", None]), junk()),
+    train_bias=st.one_of(st.booleans(), junk()),
 )
-def test_dense_constructor(n_inputs, n_outputs, activation, weights, bias, init, rng, dtype):
+def test_dense_constructor(
+    n_inputs, n_outputs, activation, weights, bias, init, rng, dtype, train_bias
+):
     count("Dense / Dropout / Network constructors")
-    kwargs = dict(weights=weights, bias=bias, weight_init=init, rng=rng, dtype=dtype)
+    kwargs = dict(
+        weights=weights, bias=bias, weight_init=init, rng=rng, dtype=dtype, train_bias=train_bias
+    )
     names = [
         "n_inputs",
         "n_outputs",
@@ -67,6 +72,7 @@ def test_dense_constructor(n_inputs, n_outputs, activation, weights, bias, init,
         "rng",
         "dtype",
         "seed",
+        "train_bias",
     ]
     with no_hang(10):
         layer = check_outcome(
