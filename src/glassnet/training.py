@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_bool, check_int
+from ._validation import as_rng, check_bool, check_int, describe
 from ._workspace import Workspace
 from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
 from .optimizers import SGD, Optimizer, as_optimizer
@@ -264,6 +264,13 @@ def _callbacks(
         hooks.append(EarlyStopping(monitor, tol or 0.0, stop_patience, restore_best_weights))
     if verbose:
         hooks.append(ProgressBar())
+    if callbacks is None:
+        callbacks = []
+    events = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end")
+    if not isinstance(callbacks, (list, tuple)) or not all(
+        callable(getattr(c, event, None)) for c in callbacks for event in events
+    ):
+        raise TypeError(f"callbacks must be a list of Callback objects, got {describe(callbacks)}")
     return hooks + list(callbacks)
 
 

@@ -114,8 +114,12 @@ METRICS: dict[str, Metric] = {
 
 def resolve_metrics(metrics: Sequence[Any]) -> dict[str, Metric]:
     """``{name: metric}`` from names in :data:`METRICS` or callables ``(y_pred, y) -> float``."""
-    if isinstance(metrics, str):
+    if metrics is None:
+        metrics = []
+    elif isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
+    elif not isinstance(metrics, (list, tuple)):
+        raise TypeError(f"metrics must be a list of names or callables, got {describe(metrics)}")
     resolved: dict[str, Metric] = {}
     for metric in metrics:
         if isinstance(metric, str):

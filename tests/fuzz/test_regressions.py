@@ -265,3 +265,16 @@ def test_flags_must_be_true_or_false(make) -> None:
         make(np.array([]))
     make(np.True_)
     make(1)
+
+
+def test_fit_metrics_and_callbacks_none_or_of_the_wrong_kind() -> None:
+    # net.fit(X, Y, metrics=None) raised "'NoneType' object is not iterable" (found by the
+    # long run); None now means none, and other non-lists are named
+    net = gn.Network([gn.Dense(3, 1, "sigmoid", rng=0)], loss="binary_cross_entropy")
+    x, y = np.zeros((4, 3)), np.zeros((4, 1))
+    assert net.fit(x, y, metrics=None, callbacks=None).epochs == 1
+    with pytest.raises(TypeError, match="metrics must be a list of names or callables, got 3"):
+        net.fit(x, y, metrics=3)
+    with pytest.raises(TypeError, match="callbacks must be a list of Callback objects, got 'x'"):
+        net.fit(x, y, callbacks="x")
+    assert "accuracy" in net.fit(x, y, metrics="accuracy").metrics
