@@ -149,6 +149,7 @@ def prepare_datasets(
     y = network.check_targets(Y, x.shape[0])
     train: Data = (x, y, network.check_sample_weight(sample_weight, x.shape[0]))
     validation: Data | None = None
+    validation_split = check_in_range(validation_split, "validation_split", 0.0, 1.0)
     if validation_data is not None:
         validation = _check_validation_data(network, validation_data)
     elif validation_split:
