@@ -278,3 +278,23 @@ def test_fit_metrics_and_callbacks_none_or_of_the_wrong_kind() -> None:
     with pytest.raises(TypeError, match="callbacks must be a list of Callback objects, got 'x'"):
         net.fit(x, y, callbacks="x")
     assert "accuracy" in net.fit(x, y, metrics="accuracy").metrics
+
+
+def test_validation_split_of_the_wrong_kind_is_named() -> None:
+    # net.fit(X, Y, validation_split=np.array([])) raised NumPy's "truth value of an empty array
+    # is ambiguous" (found by the long run)
+    net = gn.Network([gn.Dense(3, 1, "sigmoid", rng=0)], loss="binary_cross_entropy")
+    with pytest.raises(TypeError, match="validation_split must be a real number"):
+        net.fit(np.zeros((4, 3)), np.zeros((4, 1)), validation_split=np.array([]))
+
+
+def test_validation_fraction_may_be_a_numpy_float() -> None:
+    # MLPClassifier(early_stopping=True, validation_fraction=np.float32(0.5)).fit(...) failed
+    # in scikit-learn's train_test_split, which refuses NumPy floats (found by the long run)
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    clf = gn.MLPClassifier(
+        (4,), early_stopping=True, validation_fraction=np.float32(0.5), max_iter=3
+    )
+    with pytest.warns(Warning):
+        clf.fit(X, (X[:, 0] > 0).astype(int))
+    assert len(clf.validation_scores_) == 3
