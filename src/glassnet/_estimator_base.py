@@ -179,11 +179,7 @@ class BaseMLP(BaseEstimator):
         first_pass = "network_" not in self.__dict__ or not (self.warm_start or incremental)
         x, y2 = self._validate_input(X, y, incremental, reset=first_pass)
         with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
-            w = (
-                None
-                if sample_weight is None
-                else _check_sample_weight(sample_weight, x, dtype=x.dtype)
-            )
+            w = None if sample_weight is None else _sample_weight(sample_weight, x)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             dtype = x.dtype if self.dtype is None else as_dtype(self.dtype)
@@ -283,3 +279,16 @@ class BaseMLP(BaseEstimator):
         # encountered in reduce" before it raises its clear "Input X contains infinity"
         with np.errstate(invalid="ignore", over="ignore"):
             return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
+
+
+def _sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
+    """scikit-learn's check, after refusing complex weights (it would cast them to real with a
+    ComplexWarning, dropping the imaginary part)."""
+    try:
+        kind = np.asarray(sample_weight).dtype.kind
+    except (ValueError, TypeError):  # ragged and the like: scikit-learn's check reports it
+        kind = "O"
+    if kind == "c":
+        raise TypeError(f"sample_weight must hold real numbers, got {describe(sample_weight)}")
+    weights: np.ndarray = _check_sample_weight(sample_weight, x, dtype=x.dtype)
+    return weights

@@ -298,3 +298,11 @@ def test_validation_fraction_may_be_a_numpy_float() -> None:
     with pytest.warns(Warning):
         clf.fit(X, (X[:, 0] > 0).astype(int))
     assert len(clf.validation_scores_) == 3
+
+
+@pytest.mark.parametrize("weights", [0j, [1.0, 2j]])
+def test_complex_sample_weights_are_refused_without_a_complex_warning(weights) -> None:
+    # MLPClassifier().fit(X, y, sample_weight=0j) leaked NumPy's ComplexWarning from
+    # scikit-learn's sample-weight check (found by the final long run)
+    with pytest.raises(TypeError, match="sample_weight must hold real numbers"):
+        gn.MLPRegressor(max_iter=2).fit(np.zeros((2, 3)), [0.0, 1.0], sample_weight=weights)
