@@ -205,7 +205,7 @@ class Network:
         are one-hot encoded when the network has several outputs and a cross-entropy loss."""
         raw = as_array(Y, name) if not isinstance(Y, np.ndarray) else Y
         if raw.ndim == 1 and self.n_outputs > 1 and raw.dtype.kind in "iub" and raw.size > 0:
-            y = _one_hot(raw, self.n_outputs, self.dtype, name)
+            y = _one_hot(raw.astype(np.int64), self.n_outputs, self.dtype, name)  # bools: 0, 1
         else:
             y = as_float_array(Y, name, self.dtype, ndim=(1, 2))
             if y.ndim == 1:

@@ -306,3 +306,15 @@ def test_complex_sample_weights_are_refused_without_a_complex_warning(weights) -
     # scikit-learn's sample-weight check (found by the final long run)
     with pytest.raises(TypeError, match="sample_weight must hold real numbers"):
         gn.MLPRegressor(max_iter=2).fit(np.zeros((2, 3)), [0.0, 1.0], sample_weight=weights)
+
+
+def test_boolean_class_labels_are_classes_0_and_1() -> None:
+    # net.loss(X, np.array([False])) on a 3-class network raised NumPy's "boolean index did
+    # not match indexed array" (found by the final long run, through trace)
+    net = gn.Network(
+        [gn.Dense(3, 4, "elu", rng=0), gn.Dense(4, 3, "softmax", rng=1)],
+        loss="categorical_cross_entropy",
+    )
+    x = np.zeros((2, 3))
+    assert net.loss(x, np.array([False, True])) == net.loss(x, np.array([0, 1]))
+    assert net.trace(x, np.array([False, True]), dry_run=True).loss == net.loss(x, [0, 1])
