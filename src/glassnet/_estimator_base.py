@@ -187,9 +187,10 @@ class BaseMLP(BaseEstimator):
             self.n_iter_, self.t_ = 0, 0
             self.n_outputs_ = y2.shape[1]
             self._reset_curves()
-        x, y2 = x.astype(self.network_.dtype, copy=False), y2.astype(self.network_.dtype)
+        dtype = self.network_.dtype
+        x, y2 = _cast(x, dtype, "X"), _cast(y2, dtype, "y")
         w = self._weigh_classes(y2, w, incremental)
-        w = None if w is None else w.astype(self.network_.dtype, copy=False)
+        w = None if w is None else _cast(w, dtype, "sample_weight")
         self._penalty.alpha = self.alpha
         try:  # overflow shows up as TrainingDiverged or non-finite weights, not as warnings
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -272,7 +273,7 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self, "network_")
         with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
             x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return self.network_.predict(x.astype(self.network_.dtype, copy=False))
+        return self.network_.predict(_cast(x, self.network_.dtype, "X"))
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value
@@ -292,3 +293,17 @@ def _sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
         raise TypeError(f"sample_weight must hold real numbers, got {describe(sample_weight)}")
     weights: np.ndarray = _check_sample_weight(sample_weight, x, dtype=x.dtype)
     return weights
+
+
+def _cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
+    if values.dtype == dtype:
+        return values
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    if not np.isfinite(cast).all():
+        raise ValueError(
+            f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
+            "scale them or use dtype=None"
+        )
+    return cast

@@ -293,7 +293,10 @@ def test_validation_fraction_may_be_a_numpy_float() -> None:
     # in scikit-learn's train_test_split, which refuses NumPy floats (found by the long run)
     X = np.random.default_rng(0).normal(size=(40, 3))
     clf = gn.MLPClassifier(
-        (4,), early_stopping=True, validation_fraction=np.float32(0.5), max_iter=3
+        hidden_layer_sizes=(4,),
+        early_stopping=True,
+        validation_fraction=np.float32(0.5),
+        max_iter=3,
     )
     with pytest.warns(Warning):
         clf.fit(X, (X[:, 0] > 0).astype(int))
@@ -318,3 +321,17 @@ def test_boolean_class_labels_are_classes_0_and_1() -> None:
     x = np.zeros((2, 3))
     assert net.loss(x, np.array([False, True])) == net.loss(x, np.array([0, 1]))
     assert net.trace(x, np.array([False, True]), dry_run=True).loss == net.loss(x, [0, 1])
+
+
+def test_float32_estimator_refuses_values_beyond_float32() -> None:
+    # MLPRegressor(dtype=np.float32).predict([[3.4028e38 * 1.0000001, 0, 0]]) leaked NumPy's
+    # "overflow encountered in cast" (found by the final long run)
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    reg = gn.MLPRegressor(hidden_layer_sizes=(4,), dtype=np.float32, max_iter=3, random_state=0)
+    with pytest.warns(Warning):
+        reg.fit(X, X[:, 0])
+    huge = np.array([[3.40282357e38, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="X has values beyond the range of float32"):
+        reg.predict(huge)
+    with pytest.raises(ValueError, match="X has values beyond the range of float32"):
+        gn.MLPRegressor(hidden_layer_sizes=(4,), dtype=np.float32, max_iter=3).fit(huge, [1.0])
