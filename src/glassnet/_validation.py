@@ -18,7 +18,7 @@ def as_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     """Resolve ``dtype`` to float32 or float64, the two precisions the engine computes in."""
     try:
         resolved = np.dtype(dtype)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:  # ValueError: strings NumPy cannot parse (b"0\0")
         raise TypeError(f"{name} must be float32 or float64, got {describe(dtype)}") from error
     if resolved not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64, got {resolved.name}")

@@ -335,3 +335,13 @@ def test_float32_estimator_refuses_values_beyond_float32() -> None:
         reg.predict(huge)
     with pytest.raises(ValueError, match="X has values beyond the range of float32"):
         gn.MLPRegressor(hidden_layer_sizes=(4,), dtype=np.float32, max_iter=3).fit(huge, [1.0])
+
+
+@pytest.mark.parametrize("dtype", [b"0\x00", "0\x00"])
+def test_unparsable_dtype_strings_are_named(dtype) -> None:
+    # MLPClassifier(dtype=b"0\x00").fit(...) raised NumPy's 'format number 1 of "0\x00" is not
+    # recognized' (found by the final long run); so did Dense(1, 1, dtype=b"0\x00")
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        gn.Dense(1, 1, dtype=dtype)
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        gn.MLPClassifier(hidden_layer_sizes=(3,), dtype=dtype).fit(np.zeros((4, 2)), [0, 1, 0, 1])
