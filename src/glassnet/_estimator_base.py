@@ -15,11 +15,11 @@ import scipy.optimize
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimator_stochastic import fit_stochastic
 from ._estimator_training import BatchL2, loss_and_gradient
-from ._estimator_validation import check_parameters, copy_into, unpack
+from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight, unpack
 from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
 from .network import Network
@@ -179,7 +179,7 @@ class BaseMLP(BaseEstimator):
         first_pass = "network_" not in self.__dict__ or not (self.warm_start or incremental)
         x, y2 = self._validate_input(X, y, incremental, reset=first_pass)
         with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
-            w = None if sample_weight is None else _sample_weight(sample_weight, x)
+            w = None if sample_weight is None else real_sample_weight(sample_weight, x)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             dtype = x.dtype if self.dtype is None else as_dtype(self.dtype)
@@ -188,9 +188,9 @@ class BaseMLP(BaseEstimator):
             self.n_outputs_ = y2.shape[1]
             self._reset_curves()
         dtype = self.network_.dtype
-        x, y2 = _cast(x, dtype, "X"), _cast(y2, dtype, "y")
+        x, y2 = cast(x, dtype, "X"), cast(y2, dtype, "y")
         w = self._weigh_classes(y2, w, incremental)
-        w = None if w is None else _cast(w, dtype, "sample_weight")
+        w = None if w is None else cast(w, dtype, "sample_weight")
         self._penalty.alpha = self.alpha
         try:  # overflow shows up as TrainingDiverged or non-finite weights, not as warnings
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -273,7 +273,7 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self, "network_")
         with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
             x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return self.network_.predict(_cast(x, self.network_.dtype, "X"))
+        return self.network_.predict(cast(x, self.network_.dtype, "X"))
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value
@@ -281,29 +281,3 @@ class BaseMLP(BaseEstimator):
         with np.errstate(invalid="ignore", over="ignore"):
             return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
 
-
-def _sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
-    """scikit-learn's check, after refusing complex weights (it would cast them to real with a
-    ComplexWarning, dropping the imaginary part)."""
-    try:
-        kind = np.asarray(sample_weight).dtype.kind
-    except (ValueError, TypeError):  # ragged and the like: scikit-learn's check reports it
-        kind = "O"
-    if kind == "c":
-        raise TypeError(f"sample_weight must hold real numbers, got {describe(sample_weight)}")
-    weights: np.ndarray = _check_sample_weight(sample_weight, x, dtype=x.dtype)
-    return weights
-
-
-def _cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
-    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
-    if values.dtype == dtype:
-        return values
-    with np.errstate(over="ignore"):
-        cast = values.astype(dtype)
-    if not np.isfinite(cast).all():
-        raise ValueError(
-            f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
-            "scale them or use dtype=None"
-        )
-    return cast

@@ -7,6 +7,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import describe, typed
 from .callbacks import Callback
@@ -151,3 +152,30 @@ def unpack(parameters: list[Any], flat: np.ndarray) -> None:
         size = parameter.value.size
         parameter.value[...] = flat[start : start + size].reshape(parameter.shape)
         start += size
+
+
+def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
+    """scikit-learn's check, after refusing complex weights (it would cast them to real with a
+    ComplexWarning, dropping the imaginary part)."""
+    try:
+        kind = np.asarray(sample_weight).dtype.kind
+    except (ValueError, TypeError):  # ragged and the like: scikit-learn's check reports it
+        kind = "O"
+    if kind == "c":
+        raise TypeError(f"sample_weight must hold real numbers, got {describe(sample_weight)}")
+    weights: np.ndarray = _check_sample_weight(sample_weight, x, dtype=x.dtype)
+    return weights
+
+
+def cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
+    if values.dtype == dtype:
+        return values
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    if not np.isfinite(cast).all():
+        raise ValueError(
+            f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
+            "scale them or use dtype=None"
+        )
+    return cast
