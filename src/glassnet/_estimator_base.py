@@ -280,4 +280,3 @@ class BaseMLP(BaseEstimator):
         # encountered in reduce" before it raises its clear "Input X contains infinity"
         with np.errstate(invalid="ignore", over="ignore"):
             return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
-
