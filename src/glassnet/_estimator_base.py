@@ -16,16 +16,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimator_stochastic import fit_stochastic
 from ._estimator_training import BatchL2, Remembered, loss_and_gradient
-from ._estimator_validation import check_parameters, copy_into, unpack
-from ._validation import as_dtype
+from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight, unpack
+from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
+from .training import TrainingDiverged
 
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
@@ -153,14 +154,17 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------- building the network
     def _hidden_activations(self, n_hidden: int) -> list[str]:
-        names = (
-            [self.activation] * n_hidden if isinstance(self.activation, str) else self.activation
-        )
-        names = list(names)
-        if len(names) != n_hidden or any(n not in ACTIVATIONS for n in names):
+        activation = self.activation
+        if isinstance(activation, str):
+            names = [activation] * n_hidden
+        else:
+            names = list(activation) if isinstance(activation, (list, tuple)) else []
+        if len(names) != n_hidden or any(
+            not isinstance(n, str) or n not in ACTIVATIONS for n in names
+        ):
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)} or a list of {n_hidden} of "
-                f"them (one per hidden layer), got {self.activation!r}"
+                f"them (one per hidden layer), got {describe(activation)}"
             )
         return names
 
@@ -172,7 +176,10 @@ class BaseMLP(BaseEstimator):
         activations = [ACTIVATIONS[a] for a in hidden] + [self._output_activation()]
         layers: list[Any] = []
         for i, (fan_in, fan_out) in enumerate(itertools.pairwise(units)):
-            factor = 2.0 if hidden[min(i, len(hidden) - 1)] == "logistic" else 6.0
+            # scikit-learn's factor follows the hidden activation (``self.activation`` when
+            # hidden_layer_sizes=() leaves no hidden layer)
+            activation = hidden[min(i, len(hidden) - 1)] if hidden else self.activation
+            factor = 2.0 if activation == "logistic" else 6.0
             bound = np.sqrt(factor / (fan_in + fan_out))
             w = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
             b = self._random_state.uniform(-bound, bound, fan_out)
@@ -197,7 +204,8 @@ class BaseMLP(BaseEstimator):
         sizes = check_parameters(self)
         first_pass = "network_" not in self.__dict__ or not (self.warm_start or incremental)
         x, y2 = self._validate_input(X, y, incremental, reset=first_pass)
-        w = None if sample_weight is None else _check_sample_weight(sample_weight, x, dtype=x.dtype)
+        with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
+            w = None if sample_weight is None else real_sample_weight(sample_weight, x)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             dtype = x.dtype if self.dtype is None else as_dtype(self.dtype)
@@ -205,15 +213,22 @@ class BaseMLP(BaseEstimator):
             self.n_iter_, self.t_ = 0, 0
             self.n_outputs_ = y2.shape[1]
             self._reset_curves()
-        x, y2 = x.astype(self.network_.dtype, copy=False), y2.astype(self.network_.dtype)
+        dtype = self.network_.dtype
+        x, y2 = cast(x, dtype, "X"), cast(y2, dtype, "y")
         w = self._weigh_classes(y2, w, incremental)
-        w = None if w is None else w.astype(self.network_.dtype, copy=False)
+        w = None if w is None else cast(w, dtype, "sample_weight")
         self._penalty.alpha = self.alpha
-        try:
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(x, y2, w)
-            else:
-                fit_stochastic(self, x, y2, w, incremental)
+        try:  # overflow shows up as TrainingDiverged or non-finite weights, not as warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if self.solver == "lbfgs":
+                    self._fit_lbfgs(x, y2, w)
+                else:
+                    fit_stochastic(self, x, y2, w, incremental)
+        except TrainingDiverged as error:
+            raise ValueError(
+                f"Solver diverged ({error}): learning_rate_init={self.learning_rate_init!r} is "
+                "too large, or the input data has large values and needs preprocessing."
+            ) from None
         finally:
             self._penalty.weight_sum = None  # later evaluations divide by their own batch
         if not all(np.isfinite(p.value).all() for p in self.network_.parameters()):
@@ -284,8 +299,9 @@ class BaseMLP(BaseEstimator):
     # ------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "network_")
-        x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return self.network_.predict(x.astype(self.network_.dtype, copy=False))
+        with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
+            x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return self.network_.predict(cast(x, self.network_.dtype, "X"))
 
     def _validation_score(self, x: np.ndarray, y: Any, w: np.ndarray | None) -> float:
         """``score`` on held-out arrays that ``fit`` has validated already, as scikit-learn's
@@ -297,4 +313,7 @@ class BaseMLP(BaseEstimator):
         return float(r2_score(y, predicted, sample_weight=w))
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
-        return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
+        # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value
+        # encountered in reduce" before it raises its clear "Input X contains infinity"
+        with np.errstate(invalid="ignore", over="ignore"):
+            return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)

@@ -123,7 +123,7 @@ def split(est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> tuple
     parts = train_test_split(
         *arrays,
         random_state=est._random_state,
-        test_size=est.validation_fraction,
+        test_size=float(est.validation_fraction),  # scikit-learn refuses NumPy floats here
         stratify=stratify,
     )
     x_train, x_val, y_train, y_val = parts[:4]

@@ -2,57 +2,87 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import _check_sample_weight
 
+from ._validation import describe, typed
 from .callbacks import Callback
 
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 
 
 def check_parameters(estimator: Any) -> list[int]:
-    """Check scikit-learn's parameters; return ``hidden_layer_sizes`` as a list of ints."""
-    sizes = estimator.hidden_layer_sizes
-    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-    if any(int(s) != s or s <= 0 for s in sizes):
-        raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}")
-    if estimator.solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}, got {estimator.solver!r}")
+    """Check scikit-learn's parameters; return ``hidden_layer_sizes`` as a list of ints.
+
+    Each error names the parameter, what it must be and what it got (``ValueError`` for a
+    value out of range, ``TypeError`` for a value of the wrong kind).
+    """
+    sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
+    if not isinstance(estimator.solver, str) or estimator.solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {describe(estimator.solver)}")
     if estimator.learning_rate not in ("constant", "invscaling", "adaptive"):
         raise ValueError(
             "learning_rate must be 'constant', 'invscaling' or 'adaptive', "
-            f"got {estimator.learning_rate!r}"
+            f"got {describe(estimator.learning_rate)}"
         )
     for name in ("max_iter", "n_iter_no_change", "max_fun"):
         value = getattr(estimator, name)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    for name in ("learning_rate_init", "epsilon"):
-        if not getattr(estimator, name) > 0:
-            raise ValueError(f"{name} must be > 0, got {getattr(estimator, name)!r}")
-    ranges = {
-        "alpha": (lambda v: v >= 0, ">= 0"),
-        "tol": (lambda v: v >= 0, ">= 0"),
-        "power_t": (lambda v: v >= 0, ">= 0"),
-        "momentum": (lambda v: 0 <= v <= 1, "in [0, 1]"),
-        "beta_1": (lambda v: 0 <= v < 1, "in [0, 1)"),
-        "beta_2": (lambda v: 0 <= v < 1, "in [0, 1)"),
-        "l1": (lambda v: v >= 0, ">= 0"),
-        "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    }
-    for name, (valid, expected) in ranges.items():
+            raise ValueError(f"{name} must be an integer >= 1, got {describe(value)}")
+    for name, (valid, expected) in RANGES.items():
         value = getattr(estimator, name)
-        if not valid(value):
-            raise ValueError(f"{name} must be {expected}, got {value!r}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number {expected}, got {typed(value)}")
+        if not valid(float(value)):  # NaN fails every range
+            raise ValueError(f"{name} must be {expected}, got {describe(value)}")
     if not isinstance(estimator.restore_best_weights, (bool, np.bool_)):
         raise TypeError(
-            f"restore_best_weights must be True or False, got {estimator.restore_best_weights!r}"
+            "restore_best_weights must be True or False, "
+            f"got {describe(estimator.restore_best_weights)}"
         )
-    fraction = estimator.validation_fraction
-    if not 0 < fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
-    return [int(s) for s in sizes]
+    return sizes
+
+
+RANGES: dict[str, tuple[Any, str]] = {
+    "learning_rate_init": (lambda v: 0 < v < np.inf, "> 0"),
+    "epsilon": (lambda v: 0 < v < np.inf, "> 0"),
+    "alpha": (lambda v: 0 <= v < np.inf, ">= 0"),
+    "tol": (lambda v: 0 <= v < np.inf, ">= 0"),
+    "power_t": (lambda v: 0 <= v < np.inf, ">= 0"),
+    "momentum": (lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "beta_1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "beta_2": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "l1": (lambda v: 0 <= v < np.inf, ">= 0"),
+    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "validation_fraction": (lambda v: 0 < v < 1, "in (0, 1)"),
+}
+
+
+def _hidden_layer_sizes(sizes: Any) -> list[int]:
+    """``hidden_layer_sizes`` (an int or a sequence of ints >= 1) as a list of ints."""
+    if isinstance(sizes, (str, bytes)) or not (
+        isinstance(sizes, numbers.Real) or hasattr(sizes, "__iter__")
+    ):
+        raise TypeError(
+            f"hidden_layer_sizes must be an int or a sequence of ints, got {typed(sizes)}"
+        )
+    listed = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+    for size in listed:
+        whole = (
+            isinstance(size, numbers.Real)
+            and not isinstance(size, (bool, np.bool_))
+            and math.isfinite(float(size))
+            and float(size).is_integer()
+        )
+        if not whole or size < 1:
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {describe(listed)}"
+            )
+    return [int(size) for size in listed]
 
 
 def check_callbacks(callbacks: Any) -> list[Callback]:
@@ -122,3 +152,30 @@ def unpack(parameters: list[Any], flat: np.ndarray) -> None:
         size = parameter.value.size
         parameter.value[...] = flat[start : start + size].reshape(parameter.shape)
         start += size
+
+
+def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
+    """scikit-learn's check, after refusing complex weights (it would cast them to real with a
+    ComplexWarning, dropping the imaginary part)."""
+    try:
+        kind = np.asarray(sample_weight).dtype.kind
+    except (ValueError, TypeError):  # ragged and the like: scikit-learn's check reports it
+        kind = "O"
+    if kind == "c":
+        raise TypeError(f"sample_weight must hold real numbers, got {describe(sample_weight)}")
+    weights: np.ndarray = _check_sample_weight(sample_weight, x, dtype=x.dtype)
+    return weights
+
+
+def cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
+    if values.dtype == dtype:
+        return values
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    if not np.isfinite(cast).all():
+        raise ValueError(
+            f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
+            "scale them or use dtype=None"
+        )
+    return cast

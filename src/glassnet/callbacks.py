@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_int, check_positive
+from ._validation import check_bool, check_in_range, check_int, check_positive, describe
 from .stopping import Plateau
 
 
@@ -81,7 +81,7 @@ class EarlyStopping(Callback):
         self.monitor = monitor
         self.min_delta = check_in_range(min_delta, "min_delta", 0.0, math.inf)
         self.patience = check_int(patience, "patience")
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
         self.best_weights: list[np.ndarray] | None = None
         self.stopped_epoch: int | None = None
 
@@ -137,7 +137,7 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule: Callable[[int], float]) -> None:
         if not callable(schedule):
-            raise TypeError(f"schedule must be callable (epoch) -> rate, got {schedule!r}")
+            raise TypeError(f"schedule must be callable (epoch) -> rate, got {describe(schedule)}")
         self.schedule = schedule
 
     def on_epoch_begin(self, state: TrainingState) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,8 @@ def _read_bytes(path: Path) -> bytes:
         return raw
     try:
         return gzip.decompress(raw)
-    except (OSError, EOFError) as error:  # BadGzipFile is an OSError; truncation is an EOFError
+    except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError; truncation
+        # an EOFError; a damaged deflate block a zlib.error
         raise ValueError(f"{path}: corrupt gzip stream ({error})") from error
 
 
@@ -178,7 +180,7 @@ def _find(folder: Path, stem: str, name: str) -> Path:
 
 def _flatten(images: np.ndarray, scale: bool) -> np.ndarray:
     """(n, rows, cols) -> (n, rows * cols); scaled to float32 in [0, 1] when asked."""
-    x = images.reshape(images.shape[0], -1)
+    x = images.reshape(images.shape[0], int(np.prod(images.shape[1:])))  # -1 fails for n = 0
     return (x / np.float32(255.0)).astype(np.float32) if scale else x
 
 

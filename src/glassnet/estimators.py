@@ -220,6 +220,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         x, y = self._validate_xy(X, y, reset, multi_output=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        # scikit-learn's type_of_target casts float labels to int64 to see whether they are
+        # whole numbers; labels beyond int64 (2**63) make that cast warn, though its answer is
+        # right. Only that cast's warning is silenced; bad labels still raise.
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._encode_labels(x, y, incremental, reset)
+
+    def _encode_labels(self, x: np.ndarray, y: np.ndarray, incremental: bool, reset: bool) -> Any:
         if reset and not incremental:
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -258,9 +265,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")
             self.classes_ = np.unique(np.asarray(classes))
-            self._label_binarizer = LabelBinarizer().fit(self.classes_)
-            if type_of_target(y) == "multilabel-indicator":
-                self._label_binarizer = LabelBinarizer().fit(y)
+            with np.errstate(invalid="ignore", over="ignore"):  # see _validate_input
+                self._label_binarizer = LabelBinarizer().fit(self.classes_)
+                if type_of_target(y) == "multilabel-indicator":
+                    self._label_binarizer = LabelBinarizer().fit(y)
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"classes={classes!r} is not the same as on the first call ({self.classes_!r})"

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive, check_real
+from ._validation import check_positive, check_real, describe
 
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
 
@@ -134,9 +134,11 @@ def get_initializer(spec: str | Initializer) -> Initializer:
         key = spec.lower()
         if key not in INITIALIZERS:
             known = ", ".join(sorted(INITIALIZERS))
-            raise ValueError(f"unknown initializer {spec!r}; known initializers: {known}")
+            raise ValueError(f"unknown initializer {describe(spec)}; known initializers: {known}")
         initializer: Initializer = INITIALIZERS[key]()
         return initializer
     if callable(spec):
         return spec
-    raise TypeError(f"initializer must be a name or a callable (shape, rng, dtype), got {spec!r}")
+    raise TypeError(
+        f"initializer must be a name or a callable (shape, rng, dtype), got {describe(spec)}"
+    )

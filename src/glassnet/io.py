@@ -63,18 +63,41 @@ def save_network(path: str | os.PathLike[str], network: Network, metadata: Any =
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename: all or nothing."""
+    """Write ``data`` to ``path`` via a temporary file and a rename: all or nothing.
+
+    The temporary file ``.{name}.XXXX.tmp`` beside ``path`` is flushed to disk (``fsync``)
+    before ``os.replace`` renames it over ``path``, and the folder is synced after, so neither
+    a killed process nor a power cut leaves a torn ``path``: it holds the old bytes or the new.
+    A process killed mid-write (SIGKILL cannot be caught) leaves its temporary file behind;
+    it is never read, and the next save uses a fresh name.
+    """
     target = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if target.parent else "."
-    )
+    folder = target.parent if str(target.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _describe(network: Network) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -181,7 +204,8 @@ def _end(info: Any) -> int:
 
 
 def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
-    text = (header.get("__metadata__") or {}).get(FORMAT)
+    metadata = header.get("__metadata__")
+    text = metadata.get(FORMAT) if isinstance(metadata, dict) else None
     if not isinstance(text, str):
         raise ValueError(f"{source} is a safetensors file but not a glassnet model")
     try:
@@ -201,7 +225,8 @@ def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
 
 def _expected_tensors(architecture: dict[str, Any], source: Path) -> dict[str, tuple]:
     """``name -> (dtype, shape)`` implied by the architecture."""
-    dtype = {"float32": "F32", "float64": "F64"}.get(architecture.get("dtype"))  # type: ignore[arg-type]
+    name = architecture.get("dtype")
+    dtype = {"float32": "F32", "float64": "F64"}.get(name) if isinstance(name, str) else None
     layers = architecture.get("layers")
     if dtype is None or not isinstance(layers, list) or not layers:
         raise ValueError(f"{source}: the model's architecture is malformed")

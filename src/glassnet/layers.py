@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_dtype, as_float_array, as_rng, check_int
+from ._validation import as_dtype, as_float_array, as_rng, check_bool, check_int
 from ._workspace import Workspace
 from .activations import Activation, get_activation
 from .initializers import get_initializer
@@ -79,8 +79,9 @@ class Dense:
         else:
             b = _explicit(bias, "bias", (self.n_outputs,), dtype)
         self.weights = Parameter(np.ascontiguousarray(w), "weights")
+        trainable = check_bool(train_bias, "train_bias")
         self.bias = Parameter(
-            np.ascontiguousarray(b), "bias", trainable=bool(train_bias), regularized=False
+            np.ascontiguousarray(b), "bias", trainable=trainable, regularized=False
         )
         self._workspace = Workspace()
         self._x: np.ndarray | None = None

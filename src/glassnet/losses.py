@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import activations as act
-from ._validation import check_positive, resolve
+from ._validation import check_bool, check_positive, resolve
 
 
 class Loss:
@@ -184,7 +184,7 @@ class BinaryCrossEntropy(Loss):
     canonical_activation = act.Sigmoid
 
     def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
 
     def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.from_logits:
@@ -239,7 +239,7 @@ class CategoricalCrossEntropy(Loss):
     canonical_activation = act.Softmax
 
     def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
 
     def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.from_logits:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_dtype, as_float_array
+from ._validation import all_finite, as_array, as_dtype, as_float_array, describe
 from .losses import Loss, get_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
@@ -55,7 +55,7 @@ class Network:
         penalties: Sequence[Any] = (),
     ) -> None:
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
-            raise ValueError(f"layers must be a non-empty list of layers, got {layers!r}")
+            raise ValueError(f"layers must be a non-empty list of layers, got {describe(layers)}")
         self.layers = list(layers)
         for index, layer in enumerate(self.layers):
             if not all(
@@ -63,7 +63,7 @@ class Network:
             ):
                 raise TypeError(
                     f"layers[{index}] must be a layer (forward, backward, parameters), "
-                    f"got {layer!r}"
+                    f"got {describe(layer)}"
                 )
         _check_sizes(self.layers)
         self.loss_function = get_loss(loss)
@@ -203,9 +203,9 @@ class Network:
     def check_targets(self, Y: Any, n_samples: int, name: str = "Y") -> np.ndarray:
         """Validate ``Y`` as ``(n_samples, n_outputs)``; integer class labels given as a 1-D array
         are one-hot encoded when the network has several outputs and a cross-entropy loss."""
-        raw = np.asarray(Y) if not isinstance(Y, np.ndarray) else Y
+        raw = as_array(Y, name) if not isinstance(Y, np.ndarray) else Y
         if raw.ndim == 1 and self.n_outputs > 1 and raw.dtype.kind in "iub" and raw.size > 0:
-            y = _one_hot(raw, self.n_outputs, self.dtype, name)
+            y = _one_hot(raw.astype(np.int64), self.n_outputs, self.dtype, name)  # bools: 0, 1
         else:
             y = as_float_array(Y, name, self.dtype, ndim=(1, 2))
             if y.ndim == 1:
@@ -239,13 +239,31 @@ class Network:
         return w
 
     def predict(self, X: Any) -> np.ndarray:
-        """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (a new array)."""
+        """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (a new array).
+
+        Raises ``ValueError`` if ``X`` is so large that the outputs overflow the network's dtype.
+        """
         x = self.check_inputs(X)
         if x.shape[0] <= PREDICT_CHUNK:
-            return self.forward(x).copy()
+            return self._checked_forward(x).copy()
         out = np.empty((x.shape[0], self.n_outputs), dtype=self.dtype)
         for start in range(0, x.shape[0], PREDICT_CHUNK):
-            out[start : start + PREDICT_CHUNK] = self.forward(x[start : start + PREDICT_CHUNK])
+            out[start : start + PREDICT_CHUNK] = self._checked_forward(
+                x[start : start + PREDICT_CHUNK]
+            )
+        return out
+
+    def _checked_forward(self, x: np.ndarray) -> np.ndarray:
+        """``forward(x)``, refusing (one ValueError, no NumPy warnings) outputs that overflowed."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = self.forward(x)
+        net = getattr(self.output_layer, "net", None)
+        if not all_finite(out) or (self.uses_logits and net is not None and not all_finite(net)):
+            largest = float(np.abs(x).max())
+            raise ValueError(
+                f"X is too large for this network: its outputs overflow {self.dtype.name} "
+                f"(largest |X| = {largest:.3g}); scale the inputs"
+            )
         return out
 
     def loss(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
@@ -253,8 +271,9 @@ class Network:
         x = self.check_inputs(X)
         y = self.check_targets(Y, x.shape[0])
         w = self.check_sample_weight(sample_weight, x.shape[0])
-        self.forward(x)
-        return self.batch_loss(y, w)
+        self._checked_forward(x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self.batch_loss(y, w)
 
     def gradients(
         self, X: Any, Y: Any, sample_weight: Any = None
@@ -263,8 +282,9 @@ class Network:
         x = self.check_inputs(X)
         y = self.check_targets(Y, x.shape[0])
         w = self.check_sample_weight(sample_weight, x.shape[0])
-        self.forward(x)
-        self.backward(y, w)
+        self._checked_forward(x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.backward(y, w)
         return [
             (layer.weights.grad.copy(), layer.bias.grad.copy())
             for layer in self.layers

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_positive
+from ._validation import check_bool, check_in_range, check_positive, describe
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
 
@@ -101,7 +101,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(learning_rate)
         self.momentum = check_in_range(momentum, "momentum", 0.0, 1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool(nesterov, "nesterov")
         if self.nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0, got momentum=0.0")
 
@@ -375,4 +375,6 @@ def as_optimizer(spec: Any) -> Optimizer:
     if callable(getattr(spec, "step", None)):
         optimizer: Optimizer = spec
         return optimizer
-    raise TypeError(f"optimizer must be an optimizer object such as SGD(0.1), got {spec!r}")
+    raise TypeError(
+        f"optimizer must be an optimizer object such as SGD(0.1), got {describe(spec)}"
+    )

@@ -63,6 +63,8 @@ def split_target(
     y = frame[target]
     if y.isna().any():
         raise ValueError(f"target column {target!r} has {int(y.isna().sum())} missing values")
+    if _is_numeric(y):
+        _check_magnitudes(y.to_numpy(dtype=float), f"target column {target!r}")
     features = frame.drop(columns=[target, *(drop or [])])
     if features.shape[1] == 0:
         raise ValueError("no feature columns left after removing the target and --drop columns")
@@ -106,6 +108,9 @@ class Preprocessor:
         categorical = [c for c in features.columns if c not in numeric]
         _check_encodable(features, categorical)
         self = cls([str(c) for c in numeric], [str(c) for c in categorical])
+        for column in self.numeric:
+            values = pd.to_numeric(features[column], errors="coerce").to_numpy(dtype=float)
+            _check_magnitudes(values, f"column {column!r}")
         _warn_missing(features[self.columns], "training")
         self.transformer = _column_transformer(self.numeric, self.categorical)
         self.transformer.fit(self._frame(features))
@@ -119,6 +124,8 @@ class Preprocessor:
                 f"the data lacks column(s) the model was trained on: {', '.join(missing)}"
             )
         frame = self._frame(features)
+        for column in self.numeric:
+            _check_magnitudes(frame[column].to_numpy(), f"column {column!r}", limit=np.inf)
         if warn:
             _warn_missing(frame, "input")
             self._warn_unknown(frame)
@@ -208,6 +215,26 @@ class Preprocessor:
 
 def _floats(entries: list[dict], key: str) -> np.ndarray:
     return np.array([float(entry[key]) for entry in entries], dtype=np.float64)
+
+
+MAX_MAGNITUDE = 1e150  # standardizing squares deviations; beyond ~1e154 the square overflows
+
+
+def _check_magnitudes(values: np.ndarray, name: str, limit: float = MAX_MAGNITUDE) -> None:
+    """Refuse infinite values (``inf``, or ``1e400`` read as inf) and, for training, values
+    whose squares overflow float64; missing values (NaN) are left to the imputer."""
+    infinite = int(np.isinf(values).sum())
+    if infinite:
+        raise ValueError(
+            f"{name} has {infinite} infinite value(s) (inf, or beyond float64 such as 1e400)"
+        )
+    finite = values[np.isfinite(values)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    if largest > limit:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g} in magnitude; standardizing squares them, "
+            f"which overflows beyond {limit:.0e}: rescale the column"
+        )
 
 
 def _is_numeric(column: pd.Series) -> bool:

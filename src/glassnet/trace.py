@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._trace_render import render_html, render_text, to_dict
-from ._validation import check_int
+from ._validation import check_int, describe
 from .optimizers import SGD, as_optimizer
 from .recording import Recorder
 from .training import train_step
@@ -195,6 +195,7 @@ def trace_step(
     precision : int
         Decimals printed by ``str(trace)``.
     """
+    _check_traceable(network)
     x = network.check_inputs(X)
     y = network.check_targets(Y, x.shape[0])
     w = network.check_sample_weight(sample_weight, x.shape[0])
@@ -216,6 +217,16 @@ def trace_step(
             for parameter, (value, grad) in zip(network.all_parameters(), saved, strict=True):
                 parameter.value[...], parameter.grad[...] = value, grad
     return trace
+
+
+def _check_traceable(network: Any) -> None:
+    """The trace shows Dense layers, neuron by neuron; refuse others at the door."""
+    for index, layer in enumerate(network.layers):
+        if not (hasattr(layer, "weights") and hasattr(layer, "activation")):
+            raise ValueError(
+                f"trace shows networks of Dense layers only; layers[{index}] is {describe(layer)}"
+                " (trace a copy of the network without it)"
+            )
 
 
 def _run(trace: Trace, network: Any, optimizer: Any, x: Any, y: Any, w: Any, n: int) -> None:
@@ -246,7 +257,7 @@ def _new_trace(
 
 def _resolve_names(network: Any, names: str) -> str:
     if names not in ("auto", "tutorial", "matrix"):
-        raise ValueError(f"names must be 'auto', 'tutorial' or 'matrix', got {names!r}")
+        raise ValueError(f"names must be 'auto', 'tutorial' or 'matrix', got {describe(names)}")
     if names != "auto":
         return names
     n_weights = sum(p.value.size for p in network.all_parameters() if p.name == "weights")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_in_range, check_int
+from ._validation import as_rng, check_bool, check_in_range, check_int, describe
 from ._workspace import Workspace
 from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
 from .optimizers import SGD, Optimizer, as_optimizer
@@ -211,6 +211,9 @@ def fit(
     """
     generator = as_rng(rng)
     epochs = check_int(epochs, "epochs")
+    shuffle = check_bool(shuffle, "shuffle")
+    verbose = check_bool(verbose, "verbose")
+    restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
     train, validation = prepare_datasets(
@@ -262,6 +265,13 @@ def _callbacks(
         hooks.append(EarlyStopping(monitor, min_delta, stop_patience, restore_best_weights))
     if verbose:
         hooks.append(ProgressBar())
+    if callbacks is None:
+        callbacks = []
+    events = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end")
+    if not isinstance(callbacks, (list, tuple)) or not all(
+        callable(getattr(c, event, None)) for c in callbacks for event in events
+    ):
+        raise TypeError(f"callbacks must be a list of Callback objects, got {describe(callbacks)}")
     return hooks + list(callbacks)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_in_range
+from ._validation import check_in_range, describe
 
 if TYPE_CHECKING:
     from .network import Network
@@ -48,7 +48,9 @@ def class_weight_to_sample_weight(
         weights[present] = labels.shape[0] / (present.sum() * counts[present])
         return weights[labels]
     if not isinstance(class_weight, dict):
-        raise TypeError(f"class_weight must be a dict or 'balanced', got {class_weight!r}")
+        raise TypeError(
+            f"class_weight must be a dict or 'balanced', got {describe(class_weight)}"
+        )
     weights = np.ones(n_classes)
     for key, value in class_weight.items():
         if (
@@ -57,7 +59,7 @@ def class_weight_to_sample_weight(
             or not 0 <= key < n_classes
         ):
             raise ValueError(
-                f"class_weight has unknown class {key!r}; classes are 0 to {n_classes - 1}"
+                f"class_weight has unknown class {describe(key)}; classes are 0 to {n_classes - 1}"
             )
         weights[key] = check_in_range(value, f"class_weight[{key}]", 0.0, np.inf)
     return weights[labels]
@@ -82,7 +84,7 @@ def split_indices(
     train = np.setdiff1d(np.arange(n_samples), validation, assume_unique=True)
     if validation.size == 0 or train.size == 0:
         raise ValueError(
-            f"validation_split={fraction!r} of {n_samples} samples leaves "
+            f"validation_split={describe(fraction)} of {n_samples} samples leaves "
             f"{train.size} for training and {validation.size} for validation; both must be > 0"
         )
     return train, validation
@@ -112,8 +114,12 @@ METRICS: dict[str, Metric] = {
 
 def resolve_metrics(metrics: Sequence[Any]) -> dict[str, Metric]:
     """``{name: metric}`` from names in :data:`METRICS` or callables ``(y_pred, y) -> float``."""
-    if isinstance(metrics, str):
+    if metrics is None:
+        metrics = []
+    elif isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
+    elif not isinstance(metrics, (list, tuple)):
+        raise TypeError(f"metrics must be a list of names or callables, got {describe(metrics)}")
     resolved: dict[str, Metric] = {}
     for metric in metrics:
         if isinstance(metric, str):
@@ -123,7 +129,7 @@ def resolve_metrics(metrics: Sequence[Any]) -> dict[str, Metric]:
         elif callable(metric):
             resolved[getattr(metric, "__name__", type(metric).__name__)] = metric
         else:
-            raise TypeError(f"metrics must hold names or callables, got {metric!r}")
+            raise TypeError(f"metrics must hold names or callables, got {describe(metric)}")
     return resolved
 
 
@@ -143,6 +149,7 @@ def prepare_datasets(
     y = network.check_targets(Y, x.shape[0])
     train: Data = (x, y, network.check_sample_weight(sample_weight, x.shape[0]))
     validation: Data | None = None
+    validation_split = check_in_range(validation_split, "validation_split", 0.0, 1.0)
     if validation_data is not None:
         validation = _check_validation_data(network, validation_data)
     elif validation_split:

@@ -22,6 +22,7 @@ from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
 from ..tabular import Preprocessor, infer_task, read_table, split_target
+from ..training import TrainingDiverged
 from ._common import (
     classification_metrics,
     encode_target,
@@ -79,7 +80,14 @@ def run(args: argparse.Namespace) -> int:
     targets = encode_target(y, metadata)
     network = _build_network(x.shape[1], metadata, args)
     run_ = TrainingRun(network, optimizer, args)
-    run_.fit(x[train_index], targets[train_index])
+    try:
+        run_.fit(x[train_index], targets[train_index])
+    except TrainingDiverged as error:
+        epoch = len(run_.history["loss"]) + 1
+        raise CommandError(
+            f"training diverged in epoch {epoch} ({error}); no model written: try a smaller "
+            f"--lr than {optimizer.current_learning_rate:g}"
+        ) from None
     model = _ModelView(network, metadata)
     metrics = {
         "train": _metrics(model, x[train_index], y.iloc[train_index]),

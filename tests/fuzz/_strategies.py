@@ -1,0 +1,98 @@
+"""Strategies for bad (and good) input, and the check that an outcome is allowed."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+# Floats as users send them: ordinary, tiny, huge, NaN, infinities, negative zero.
+ANY_FLOAT = st.one_of(
+    st.floats(-10.0, 10.0),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e-310, 1e30, -1e30, 1e300, 3.4e38, np.nan, np.inf, -np.inf]),
+)
+DTYPES = st.sampled_from(
+    [np.float64, np.float32, np.float16, np.int64, np.int8, np.uint8, np.bool_, np.complex128]
+)
+
+
+def arrays(max_dims: int = 3, max_side: int = 4) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of any numeric dtype, 0 to ``max_dims`` dimensions, any values (NaN too)."""
+
+    def of(dtype: Any) -> st.SearchStrategy[np.ndarray]:
+        shape = hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=max_side)
+        if np.dtype(dtype).kind == "f":
+            largest = float(np.finfo(dtype).max)
+            elements = ANY_FLOAT.filter(lambda v: np.isnan(v) or abs(v) <= largest)
+            return hnp.arrays(dtype, shape, elements=elements)
+        return hnp.arrays(dtype, shape)
+
+    return DTYPES.flatmap(of)
+
+
+def junk() -> st.SearchStrategy[Any]:
+    """Values of the wrong kind: None, bools, strings, bytes, huge ints, lists, objects."""
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**20), 10**20),
+        ANY_FLOAT,
+        st.complex_numbers(max_magnitude=1e3),
+        st.text(max_size=6),
+        st.binary(max_size=6),
+        st.lists(st.one_of(st.floats(-1, 1), st.text(max_size=2)), max_size=3),
+        st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+        st.just(object()),
+        st.just(np.float32(0.5)),
+        st.just(np.int64(3)),
+        arrays(max_dims=2, max_side=3),
+    )
+
+
+def matrices(n_columns: int) -> st.SearchStrategy[Any]:
+    """Mostly well-shaped ``(n, n_columns)`` float data, often with a defect; or anything."""
+    good = st.integers(1, 6).flatmap(
+        lambda n: hnp.arrays(np.float64, (n, n_columns), elements=ANY_FLOAT)
+    )
+    ragged = st.lists(st.lists(st.floats(-3, 3), min_size=0, max_size=n_columns + 1), max_size=4)
+    return st.one_of(good, good.map(lambda a: a.tolist()), ragged, arrays(), junk())
+
+
+def check_outcome(
+    call: Callable[[], Any],
+    allowed: tuple[type[BaseException], ...] = (ValueError, TypeError),
+    names: Iterable[str] = (),
+    one_line: bool = True,
+    tolerated_warnings: tuple[type[Warning], ...] = (),
+) -> Any:
+    """Run ``call``; return its result, or None if it raised one of ``allowed`` with a clear
+    message (non-empty, one line unless ``one_line=False``, naming one of ``names`` if given).
+
+    Any other exception propagates and fails the test; so does a warning (other than
+    ``tolerated_warnings``, the documented ones such as scikit-learn's ConvergenceWarning).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for category in tolerated_warnings:
+            warnings.simplefilter("ignore", category)
+        try:
+            result = call()
+            event("result")
+            return result
+        except allowed as error:
+            event(f"refused: {type(error).__name__}")
+            message = str(error).strip()
+            assert message, f"{type(error).__name__} without a message"
+            assert not one_line or "\n" not in message, f"a multi-line message: {message!r}"
+            names = list(names)
+            if names:
+                assert any(n in message for n in names), (
+                    f"{type(error).__name__}: {message!r} names none of {names}"
+                )
+            return None
