@@ -260,7 +260,19 @@ class CategoricalCrossEntropy(Loss):
     def logits_value(
         self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> float:
-        return _mean((-y * _log_softmax(z)).sum(axis=1), sample_weight)
+        """The batch loss from the logits, without forming ``log p``.
+
+        With ``s = z - max_j z_j`` per row, ``log p_j = s_j - log Σ_k exp(s_k)``, so a sample's
+        loss is ``(Σ_j y_j) · log Σ_k exp(s_k) - Σ_j y_j s_j``: two terms >= 0 (``s <= 0``), so
+        their batch sums can be taken first without cancellation.
+        """
+        s = act.shifted_logits(z)
+        log_norm = np.log(act.row_sums(np.exp(s)))  # log Σ_k exp(s_k), per row
+        y_sums = act.row_sums(y)
+        if sample_weight is None:  # two dot products instead of a per-sample loss
+            return float(np.dot(y_sums, log_norm) - np.vdot(y, s)) / z.shape[0]
+        per_sample = y_sums * log_norm - act.row_sums(np.multiply(y, s, out=s))
+        return _mean(per_sample, sample_weight)
 
     def logits_gradient(
         self,
@@ -277,8 +289,8 @@ class CategoricalCrossEntropy(Loss):
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = act.shifted_logits(z)
+    return shifted - np.log(act.row_sums(np.exp(shifted)))[:, np.newaxis]
 
 
 LOSSES: dict[str, type] = {
