@@ -65,23 +65,33 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        a = _out(out, z)
-        np.maximum(z, _exp_floor(z.dtype), out=a)
+        a = np.maximum(z, _EXP_FLOOR.get(z.dtype, -709.0), out=_out(out, z))
         np.negative(a, out=a)
         np.exp(a, out=a)
-        a += 1.0
+        np.add(a, _ONE.get(a.dtype, 1.0), out=a)
         np.reciprocal(a, out=a)
         return a
 
     def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        slope = _out(out, a)
-        np.subtract(1.0, a, out=slope)
+        slope = np.subtract(_ONE.get(a.dtype, 1.0), a, out=_out(out, a))
         slope *= a
         return slope
 
 
-def _exp_floor(dtype: np.dtype) -> float:
-    return -88.0 if dtype == np.float32 else -709.0
+def _constants(value32: float, value64: float) -> dict[np.dtype, Any]:
+    """A constant as a read-only 0-d array of each dtype: NumPy converts a Python float on every
+    call (0.3 µs, all of the arithmetic on the worked example's arrays); a 0-d array of the
+    array's own dtype it takes as is."""
+    constants = {}
+    for dtype, value in ((np.dtype(np.float32), value32), (np.dtype(np.float64), value64)):
+        constant = np.array(value, dtype=dtype)
+        constant.flags.writeable = False
+        constants[dtype] = constant
+    return constants
+
+
+_ONE = _constants(1.0, 1.0)
+_EXP_FLOOR = _constants(-88.0, -709.0)  # the smallest z whose exp(-z) is finite, per dtype
 
 
 class Tanh(Activation):

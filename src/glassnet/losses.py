@@ -86,7 +86,8 @@ def _scale_rows(grad: np.ndarray, sample_weight: np.ndarray | None, reduction: s
     n_samples, n_outputs = grad.shape
     per_output = n_outputs if reduction == "mean" else 1
     if sample_weight is None:
-        grad *= 1.0 / (n_samples * per_output)
+        if n_samples * per_output != 1:  # online learning with a summed loss: nothing to scale
+            grad *= 1.0 / (n_samples * per_output)
     else:
         grad *= (sample_weight / (sample_weight.sum() * per_output))[:, np.newaxis].astype(
             grad.dtype, copy=False
@@ -106,6 +107,15 @@ class HalfSquaredError(Loss):
     def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
         residual = y_pred - y
         return 0.5 * residual * residual
+
+    def value(
+        self, y_pred: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        """Batch loss; unweighted it is ``½ Σ r² / n`` with ``r = p - y``, one dot product."""
+        if sample_weight is not None:
+            return super().value(y_pred, y, sample_weight)
+        residual = np.subtract(y_pred, y)
+        return 0.5 * float(np.vdot(residual, residual)) / y_pred.shape[0]
 
     def elementwise_gradient(
         self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None

@@ -298,18 +298,25 @@ class _Loop:
             self.call("on_train_end")
 
     def epoch(self) -> float:
-        network, optimizer = self.state.network, self.state.optimizer
-        _save(network, self.checkpoint)
+        network, optimizer, batch_hooks = self.state.network, self.state.optimizer, self.batch_hooks
+        # train_step raises before it updates anything, so an epoch of one batch (online
+        # learning on one sample, full batch) has nothing to undo and needs no checkpoint.
+        checkpointed = len(self.batches) > 1
+        if checkpointed:
+            _save(network, self.checkpoint)
         total = 0.0
         for x, y, w in self.batches:
-            self.call("on_batch_begin", self.batch_hooks)
+            if batch_hooks:
+                self.call("on_batch_begin", batch_hooks)
             try:
                 value = train_step(network, optimizer, x, y, w)  # type: ignore[arg-type]
             except TrainingDiverged:
-                _restore(network, self.checkpoint)
+                if checkpointed:
+                    _restore(network, self.checkpoint)
                 raise
             total += value * x.shape[0]  # type: ignore[union-attr]
-            self.call("on_batch_end", self.batch_hooks)
+            if batch_hooks:
+                self.call("on_batch_end", batch_hooks)
         return total / self.batches.n_samples
 
 
