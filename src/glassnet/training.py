@@ -130,7 +130,7 @@ class Batches:
         out = self._workspace.get(str(slot), (len(indices), *array.shape[1:]), array.dtype)
         # The indices come from a permutation, so they are in range: mode="clip" skips the
         # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.
-        return np.take(array, indices, axis=0, out=out, mode="clip")
+        return array.take(indices, axis=0, out=out, mode="clip")  # no np.take wrapper
 
 
 def fit(
