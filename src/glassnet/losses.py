@@ -215,8 +215,14 @@ class BinaryCrossEntropy(Loss):
         return np.divide(p - y, p * (1.0 - p), out=_like(out, y_pred))
 
     def logits_value(
-        self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+        self,
+        z: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        a: np.ndarray | None = None,
     ) -> float:
+        """The batch loss from the logits ``z``. The sigmoid output ``a`` is not used: near 1 it
+        has lost the digits that ``log(1 - a)`` needs."""
         return _mean(_bce_from_logits(z, y).sum(axis=1), sample_weight)
 
     def logits_gradient(
@@ -268,14 +274,26 @@ class CategoricalCrossEntropy(Loss):
         return np.divide(-y, p, out=_like(out, y_pred))
 
     def logits_value(
-        self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+        self,
+        z: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        a: np.ndarray | None = None,
     ) -> float:
-        """The batch loss from the logits, without forming ``log p``.
+        """The batch loss from the logits ``z``, or from their softmax ``a`` when that is exact.
 
-        With ``s = z - max_j z_j`` per row, ``log p_j = s_j - log Σ_k exp(s_k)``, so a sample's
-        loss is ``(Σ_j y_j) · log Σ_k exp(s_k) - Σ_j y_j s_j``: two terms >= 0 (``s <= 0``), so
-        their batch sums can be taken first without cancellation.
+        ``-Σ_j y_j log a_j`` costs three array operations and is exact to rounding while every
+        ``a_j`` is a normal number (at least the dtype's ``tiny``: ``log`` of a smaller,
+        subnormal value has lost digits, of 0 it is ``-inf``). Otherwise, with
+        ``s = z - max_j z_j`` per row, ``log a_j = s_j - log Σ_k exp(s_k)``, so a sample's loss
+        is ``(Σ_j y_j) · log Σ_k exp(s_k) - Σ_j y_j s_j``: two terms >= 0 (``s <= 0``), whose
+        batch sums can be taken first without cancellation.
         """
+        if a is not None and np.minimum.reduce(a, axis=None) >= np.finfo(a.dtype).tiny:
+            log_a = np.log(a)
+            if sample_weight is None:
+                return -float(np.vdot(y, log_a)) / a.shape[0]
+            return _mean(-act.row_sums(np.multiply(y, log_a, out=log_a)), sample_weight)
         s = act.shifted_logits(z)
         log_norm = np.log(act.row_sums(np.exp(s)))  # log Σ_k exp(s_k), per row
         y_sums = act.row_sums(y)

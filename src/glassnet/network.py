@@ -147,7 +147,7 @@ class Network:
         """Step 3: the loss of the last forward pass against targets ``y``, plus any penalty."""
         output = self.output_layer
         if self.uses_logits:
-            data_loss = self.loss_function.logits_value(output.net, y, sample_weight)  # type: ignore[attr-defined]
+            data_loss = self.loss_function.logits_value(output.net, y, sample_weight, a=output.out)  # type: ignore[attr-defined]
         else:
             data_loss = self.loss_function.value(output.out, y, sample_weight)
         value = data_loss
