@@ -114,6 +114,8 @@ class Dense:
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """``z = x @ W + b``, ``a = activation(z)``; returns ``a`` (a buffer reused next call)."""
         weights = self.weights.value
+        if x.dtype != weights.dtype:  # np.dot, unlike np.matmul, writes only its own dtype
+            x = x.astype(weights.dtype)
         z = self._workspace.get("z", (x.shape[0], self.n_outputs), weights.dtype)
         np.dot(x, weights, out=z)  # matmul's BLAS call, with half its fixed cost on tiny arrays
         z += self.bias.value
@@ -125,7 +127,7 @@ class Dense:
         """Chain ``dL/da`` through the activation, then :meth:`backward_net`."""
         if self._z is None or self._a is None:
             raise RuntimeError("Dense.backward called before forward")
-        grad_z = self._workspace.get("grad_z", grad_a.shape, grad_a.dtype)
+        grad_z = self._workspace.get("grad_z", grad_a.shape, self._z.dtype)
         grad_z = self.activation.backward(self._z, self._a, grad_a, grad_z)
         return self.backward_net(grad_z, need_input_grad)
 
@@ -138,6 +140,8 @@ class Dense:
         x = self._x
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
+        if grad_z.dtype != x.dtype:
+            grad_z = grad_z.astype(x.dtype)
         self._delta = grad_z
         n_samples = grad_z.shape[0]
         if n_samples == 1:  # an outer product; BLAS is slow with an inner dimension of 1
