@@ -104,8 +104,8 @@ def matmul_peak(dtype: str, repeats: int) -> float:
 def layer_matmul_speed(sizes: tuple[int, ...], dtype: str, batch_size: int, repeats: int) -> float:
     """GFLOP/s of the products one training step makes, alone, for these layer shapes.
 
-    Forward ``a @ W`` for every layer, ``aᵀ δ`` for every layer (an outer product at batch 1,
-    as the engine computes it) and ``δ Wᵀ`` below the first layer: the flops of
+    Forward ``a @ W`` for every layer, ``aᵀ δ`` for every layer (by the engine's method: a
+    broadcast outer product at batch 1 in float64) and ``δ Wᵀ`` below the first layer: the flops of
     :func:`flops_per_sample` per sample, with no activation, loss or update in between. It says
     how fast BLAS is on the shapes this network has, which the 2048² product overstates.
     """
@@ -122,7 +122,7 @@ def layer_matmul_speed(sizes: tuple[int, ...], dtype: str, batch_size: int, repe
         for _ in range(steps):
             for i, w in enumerate(weights):
                 np.dot(inputs[i], w, out=outs[i])
-                if batch_size == 1:
+                if batch_size == 1 and dtype != "float32":
                     np.multiply(inputs[i].T, deltas[i], out=grads[i])
                 else:
                     np.dot(inputs[i].T, deltas[i], out=grads[i])
