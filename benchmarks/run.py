@@ -278,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     mode = MODES[mode_name]
+    start = time.perf_counter()
     result: dict[str, Any] = {"mode": mode_name, "conditions": conditions(), "rows": []}
     result["matmul_peak"] = {d: matmul_peak(d, mode["repeats"]) for d in mode["dtypes"]}
     for sizes in mode["networks"]:
@@ -288,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["rows"].append(cell)
     result["memory"] = peak_memory(mode["networks"][-1], mode["memory_samples"])
     result["worked_example"] = worked.measure(mode["worked_steps"], mode["repeats"])
+    result["conditions"]["load_average_at_end"] = os.getloadavg()
+    result["conditions"]["seconds"] = time.perf_counter() - start
     print_table(result)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
