@@ -270,7 +270,7 @@ class _Loop:
     def __init__(self, state: TrainingState, batches: Batches, hooks: list[Callback]) -> None:
         self.state, self.batches, self.hooks = state, batches, hooks
         self.batch_hooks = [h for h in hooks if overrides_batch_hooks(h)]
-        self.checkpoint = [p.value.copy() for p in state.network.all_parameters()]
+        self.checkpoint = [np.empty_like(p.value) for p in state.network.all_parameters()]
 
     def call(self, event: str, hooks: list[Callback] | None = None) -> None:
         for hook in self.hooks if hooks is None else hooks:
