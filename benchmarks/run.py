@@ -9,7 +9,10 @@ Run from the repository root::
 Each cell trains one epoch of ``n`` MNIST-shaped samples (synthetic: speed does not depend on
 the values) and keeps the best of ``repeats`` runs: the machine is shared, and the best run is
 the one least disturbed. All tools are measured in the same process, one after the other, so
-their ratios are comparable even when the absolute numbers are not.
+their ratios are comparable even when the absolute numbers are not. GFLOP/s are compared with
+a 2048² matrix product and with the step's own products at the network's layer shapes, both
+timed in the same run; the conditions record the load, the malloc setting and NumPy's BLAS
+(library, threads, the CPU kernel OpenBLAS chose and any ``OPENBLAS_*`` variables).
 """
 
 from __future__ import annotations
