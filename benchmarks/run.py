@@ -9,7 +9,10 @@ Run from the repository root::
 Each cell trains one epoch of ``n`` MNIST-shaped samples (synthetic: speed does not depend on
 the values) and keeps the best of ``repeats`` runs: the machine is shared, and the best run is
 the one least disturbed. All tools are measured in the same process, one after the other, so
-their ratios are comparable even when the absolute numbers are not.
+their ratios are comparable even when the absolute numbers are not. GFLOP/s are compared with
+a 2048² matrix product and with the step's own products at the network's layer shapes, both
+timed in the same run; the conditions record the load, the malloc setting and NumPy's BLAS
+(library, threads, the CPU kernel OpenBLAS chose and any ``OPENBLAS_*`` variables).
 """
 
 from __future__ import annotations
@@ -101,6 +104,38 @@ def matmul_peak(dtype: str, repeats: int) -> float:
     return 2 * n**3 / seconds / 1e9
 
 
+def layer_matmul_speed(sizes: tuple[int, ...], dtype: str, batch_size: int, repeats: int) -> float:
+    """GFLOP/s of the products one training step makes, alone, for these layer shapes.
+
+    Forward ``a @ W`` for every layer, ``aᵀ δ`` for every layer (by the engine's method: a
+    broadcast outer product at batch 1 in float64) and ``δ Wᵀ`` below the first layer: the flops of
+    :func:`flops_per_sample` per sample, with no activation, loss or update in between. It says
+    how fast BLAS is on the shapes this network has, which the 2048² product overstates.
+    """
+    rng = np.random.default_rng(0)
+    weights = [rng.random((i, o)).astype(dtype) for i, o in itertools.pairwise(sizes)]
+    inputs = [rng.random((batch_size, i)).astype(dtype) for i in sizes[:-1]]
+    deltas = [rng.random((batch_size, o)).astype(dtype) for o in sizes[1:]]
+    outs = [np.empty((batch_size, o), dtype=dtype) for o in sizes[1:]]
+    grads = [np.empty_like(w) for w in weights]
+    below = [np.empty((batch_size, i), dtype=dtype) for i in sizes[:-1]]
+    steps = max(1, 2048 // batch_size)
+
+    def products() -> None:
+        for _ in range(steps):
+            for i, w in enumerate(weights):
+                np.dot(inputs[i], w, out=outs[i])
+                if batch_size == 1 and dtype != "float32":
+                    np.multiply(inputs[i].T, deltas[i], out=grads[i])
+                else:
+                    np.dot(inputs[i].T, deltas[i], out=grads[i])
+                if i > 0:
+                    np.dot(deltas[i], w.T, out=below[i])
+
+    seconds = best_time(products, max(repeats, 3))
+    return flops_per_sample(sizes)[1] * batch_size * steps / seconds / 1e9
+
+
 def flops_per_sample(sizes: tuple[int, ...]) -> tuple[int, int]:
     """``6 × weights`` (the usual count) and the flops performed: the first layer needs no
     ``dL/dx``, so it costs 4 flops per weight (forward, ``dL/dW``) instead of 6."""
@@ -126,6 +161,8 @@ def run_cell(sizes, dtype, batch_size, n_samples, repeats, peak) -> dict[str, An
     row["gflops_nominal"] = nominal * speeds["glassnet"] / 1e9
     row["gflops_performed"] = performed * speeds["glassnet"] / 1e9
     row["fraction_of_peak"] = row["gflops_performed"] / peak
+    row["layer_matmul_gflops"] = layer_matmul_speed(sizes, dtype, batch_size, repeats)
+    row["fraction_of_layer_matmul"] = row["gflops_performed"] / row["layer_matmul_gflops"]
     return row
 
 
@@ -161,6 +198,7 @@ def conditions() -> dict[str, Any]:
         "malloc": malloc or "default (no MALLOC_* variables set)",
         "machine": platform.machine(),
     }
+    info["blas"] = blas_conditions()
     if peers.torch_available():
         import torch
 
@@ -172,11 +210,45 @@ def conditions() -> dict[str, Any]:
     return info
 
 
+def blas_conditions() -> dict[str, Any]:
+    """NumPy's BLAS: library, version, threads and the CPU kernel OpenBLAS chose (threadpoolctl),
+    and the ``OPENBLAS_*`` variables, which change that kernel (``OPENBLAS_CORETYPE``)."""
+    variables = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}
+    info: dict[str, Any] = {"environment": variables or "no OPENBLAS_* variables set"}
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        info["libraries"] = "unknown (threadpoolctl is not installed)"
+        return info
+    keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer")
+    info["libraries"] = [
+        {k: pool.get(k) for k in keys}
+        for pool in threadpool_info()
+        if pool.get("user_api") == "blas" and "numpy" in str(pool.get("filepath", ""))
+    ]
+    return info
+
+
+def describe_blas(blas: dict[str, Any]) -> str:
+    libraries = blas["libraries"]
+    if isinstance(libraries, str):
+        return f"{libraries}; {blas['environment']}"
+    parts = [
+        f"{lib['internal_api']} {lib['version']}, {lib['architecture']} kernel, "
+        f"{lib['num_threads']} threads"
+        for lib in libraries
+    ]
+    return "; ".join(parts) + f"; {blas['environment']}"
+
+
 def print_table(result: dict[str, Any]) -> None:
     tools = ["glassnet", "yardstick", "pytorch", "sklearn"]
     header = f"{'network':<16}{'dtype':<8}{'batch':>6}" + "".join(f"{t:>11}" for t in tools)
-    header += f"{'÷yard':>7}{'÷torch':>7}{'÷skl':>7}{'GFLOP/s':>9}{'peak%':>7}"
-    print("samples/s (best of runs), glassnet ÷ peer, GFLOP/s performed, % of matmul peak")
+    header += f"{'÷yard':>7}{'÷torch':>7}{'÷skl':>7}{'GFLOP/s':>9}{'peak%':>7}{'shape%':>8}"
+    print(
+        "samples/s (best of runs), glassnet ÷ peer, GFLOP/s performed, % of the 2048² matmul"
+        " peak, % of the speed of the step's own products (layer shapes)"
+    )
     print(header)
     for row in result["rows"]:
         speeds, ratios = row["samples_per_s"], row["ratios"]
@@ -187,8 +259,10 @@ def print_table(result: dict[str, Any]) -> None:
             for t in ("yardstick", "pytorch", "sklearn")
         )
         line += f"{row['gflops_performed']:>9.1f}{100 * row['fraction_of_peak']:>6.0f}%"
+        line += f"{100 * row['fraction_of_layer_matmul']:>7.0f}%"
         print(line)
     print("matmul peak GFLOP/s:", {k: round(v, 1) for k, v in result["matmul_peak"].items()})
+    print("BLAS:", describe_blas(result["conditions"]["blas"]))
     memory = result["memory"]
     print(
         f"peak memory of a float32 fit ({memory['network']}, {memory['n_samples']} samples): "
@@ -207,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     mode = MODES[mode_name]
+    start = time.perf_counter()
     result: dict[str, Any] = {"mode": mode_name, "conditions": conditions(), "rows": []}
     result["matmul_peak"] = {d: matmul_peak(d, mode["repeats"]) for d in mode["dtypes"]}
     for sizes in mode["networks"]:
@@ -217,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["rows"].append(cell)
     result["memory"] = peak_memory(mode["networks"][-1], mode["memory_samples"])
     result["worked_example"] = worked.measure(mode["worked_steps"], mode["repeats"])
+    result["conditions"]["load_average_at_end"] = os.getloadavg()
+    result["conditions"]["seconds"] = time.perf_counter() - start
     print_table(result)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -99,6 +99,22 @@ def test_softmax_rows_sum_to_one_and_shift_invariant(z: np.ndarray, shift: float
     np.testing.assert_allclose(gn.Softmax().forward(z + shift), a, atol=1e-12)
 
 
+@pytest.mark.parametrize("rows", [3, 70, 5000])  # small, argmax-sized, beyond the cache bound
+def test_relu_and_softmax_routes_agree_with_their_definitions(rows: int) -> None:
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(rows, 128))
+    z[0, :3] = [np.nan, -0.0, 0.0]
+    for out in (None, np.full_like(z, 5.0)):
+        np.testing.assert_array_equal(gn.ReLU().forward(z, out), np.maximum(z, 0.0))
+    in_place = z.copy()
+    assert gn.ReLU().forward(in_place, in_place) is in_place
+    np.testing.assert_array_equal(in_place, np.maximum(z, 0.0))
+    logits = rng.normal(size=(rows, 10)) * 30
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(gn.Softmax().forward(logits), expected, rtol=1e-12, atol=1e-300)
+
+
 def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown activation 'swish'.*sigmoid"):
         get_activation("swish")

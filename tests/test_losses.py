@@ -98,6 +98,30 @@ def test_softmax_cross_entropy_finite_on_huge_logits() -> None:
     assert all(np.isfinite(g).all() for pair in grads for g in pair)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("gap", [3.0, 200.0, 2000.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_softmax_cross_entropy_value_is_the_definition(dtype, gap, weighted) -> None:  # type: ignore[no-untyped-def]
+    # From the softmax output while every probability is a normal number, from the logits once
+    # one underflows (gap 200 in float32, 2000 in both): the same value, -Σ y log-softmax(z).
+    rng = np.random.default_rng(6)
+    z = (rng.normal(size=(5, 4)) * gap / 3).astype(dtype)
+    z[:, 0] = gap  # each row's true class is far above the others
+    y = np.zeros((5, 4), dtype=dtype)
+    y[np.arange(5), [0, 1, 2, 3, 0]] = 1.0
+    w = rng.uniform(0.5, 2.0, size=5).astype(dtype) if weighted else None
+    z64 = z.astype(np.float64)
+    log_softmax = z64 - z64.max(axis=1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+    per_sample = -(y * log_softmax).sum(axis=1)
+    expected = np.average(per_sample, weights=w)
+    loss = get_loss("categorical_cross_entropy")
+    a = gn.Softmax().forward(z)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    assert loss.logits_value(z, y, w, a=a) == pytest.approx(expected, rel=rtol)
+    assert loss.logits_value(z, y, w) == pytest.approx(expected, rel=rtol)
+
+
 def test_cross_entropy_from_logits_finite_on_huge_logits() -> None:
     for name in ("binary_cross_entropy", "categorical_cross_entropy"):
         loss = LOSSES[name](from_logits=True)

@@ -48,6 +48,24 @@ def test_whole_network_gradients_match_central_differences(
     ]
 
 
+@pytest.mark.parametrize("batch", [1, 7])
+def test_float32_gradients_agree_with_float64(batch: int) -> None:
+    # float32 takes other routes than float64 (BLAS for the one-sample outer product xᵀδ, the
+    # bias gradient as 1ᵀδ): same gradients to float32 precision.
+    rng = np.random.default_rng(2)
+    spec = ARCHITECTURES[3]
+    net64 = build(spec, loss="categorical_cross_entropy")
+    net32 = build(spec, loss="categorical_cross_entropy")
+    net32 = gn.Network(net32.layers, loss="categorical_cross_entropy", dtype=np.float32)
+    net32.set_weights(net64.get_weights())
+    X = rng.normal(size=(batch, 3))
+    Y = np.eye(3)[rng.integers(0, 3, batch)]
+    for (w64, b64), (w32, b32) in zip(net64.gradients(X, Y), net32.gradients(X, Y), strict=True):
+        assert w32.dtype == b32.dtype == np.float32
+        np.testing.assert_allclose(w32, w64, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(b32, b64, rtol=1e-4, atol=1e-6)
+
+
 def test_gradients_do_not_change_parameters() -> None:
     net = build(ARCHITECTURES[1])
     before = net.get_weights()

@@ -54,13 +54,15 @@ def as_float_array(
 def all_finite(array: np.ndarray) -> bool:
     """Whether every value is finite, without a boolean copy of the array.
 
-    NaN and infinities propagate through a sum, so a finite sum proves every value finite; only
-    when the sum is not finite (a NaN, an infinity, or an overflow of huge finite values) is
-    each value checked. ``np.isfinite(array).all()`` would allocate a mask a quarter the size
-    of a float32 dataset on every ``fit``.
+    NaN and infinities propagate through products and sums, so a finite ``Σ x²`` proves every
+    value finite; BLAS's dot product computes it about twice as fast as ``np.sum``. Only when it
+    is not finite (a NaN, an infinity, or an overflow of huge finite values) is each value
+    checked. ``np.isfinite(array).all()`` would allocate a mask a quarter the size of a float32
+    dataset on every ``fit``.
     """
+    flat = array.reshape(-1)  # a view when the array is C-contiguous (a copy otherwise)
     with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(array.sum()):
+        if np.isfinite(np.dot(flat, flat)):
             return True
     return bool(np.isfinite(array).all())
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._validation import as_dtype, as_float_array, as_rng, check_bool, check_int
 from ._workspace import Workspace
-from .activations import Activation, get_activation
+from .activations import Activation, get_activation, ones
 from .initializers import get_initializer
 from .parameters import Parameter
 
@@ -114,11 +114,13 @@ class Dense:
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """``z = x @ W + b``, ``a = activation(z)``; returns ``a`` (a buffer reused next call)."""
-        n_samples = x.shape[0]
-        z = self._workspace.get("z", (n_samples, self.n_outputs), self.dtype)
-        np.matmul(x, self.weights.value, out=z)
+        weights = self.weights.value
+        if x.dtype != weights.dtype:  # np.dot, unlike np.matmul, writes only its own dtype
+            x = x.astype(weights.dtype)
+        z = self._workspace.get("z", (x.shape[0], self.n_outputs), weights.dtype)
+        np.dot(x, weights, out=z)  # matmul's BLAS call, with half its fixed cost on tiny arrays
         z += self.bias.value
-        a = self.activation.forward(z, self._buffer_like_z("a", z))
+        a = self.activation.forward(z, self._workspace.get("a", z.shape, z.dtype))
         self._x, self._z, self._a = x, z, a
         return a
 
@@ -126,9 +128,8 @@ class Dense:
         """Chain ``dL/da`` through the activation, then :meth:`backward_net`."""
         if self._z is None or self._a is None:
             raise RuntimeError("Dense.backward called before forward")
-        grad_z = self.activation.backward(
-            self._z, self._a, grad_a, self._buffer_like_z("grad_z", grad_a)
-        )
+        grad_z = self._workspace.get("grad_z", grad_a.shape, self._z.dtype)
+        grad_z = self.activation.backward(self._z, self._a, grad_a, grad_z)
         return self.backward_net(grad_z, need_input_grad)
 
     def backward_net(self, grad_z: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
@@ -140,19 +141,23 @@ class Dense:
         x = self._x
         if x is None:
             raise RuntimeError("Dense.backward called before forward")
+        if grad_z.dtype != x.dtype:
+            grad_z = grad_z.astype(x.dtype)
         self._delta = grad_z
-        if x.shape[0] == 1:  # an outer product; BLAS is slow with an inner dimension of 1
-            np.multiply(x.reshape(-1, 1), grad_z, out=self.weights.grad)
+        n_samples = grad_z.shape[0]
+        if n_samples == 1 and x.dtype != np.float32:
+            # An outer product. OpenBLAS's float64 kernel for AVX-512 is up to 2.3 times slower
+            # than NumPy's broadcast product with an inner dimension of 1; its float32 kernels
+            # are twice as fast as it (np.matmul is 7 times slower: it does not call BLAS here).
+            np.multiply(x.T, grad_z, out=self.weights.grad)
         else:
-            np.matmul(x.T, grad_z, out=self.weights.grad)
-        np.add.reduce(grad_z, axis=0, out=self.bias.grad)  # the ufunc: no np.sum wrapper
+            np.dot(x.T, grad_z, out=self.weights.grad)
+        # Σ over samples as the product 1ᵀ δ: BLAS is 3-5 times faster than δ.sum(axis=0) here
+        np.dot(ones(n_samples, grad_z.dtype), grad_z, out=self.bias.grad)
         if not need_input_grad:
             return None
-        grad_x = self._workspace.get("grad_x", (grad_z.shape[0], self.n_inputs), self.dtype)
-        return np.matmul(grad_z, self.weights.value.T, out=grad_x)
-
-    def _buffer_like_z(self, name: str, like: np.ndarray) -> np.ndarray:
-        return self._workspace.get(name, like.shape, self.dtype)
+        grad_x = self._workspace.get("grad_x", (n_samples, self.n_inputs), grad_z.dtype)
+        return np.dot(grad_z, self.weights.value.T, out=grad_x)
 
     def astype(self, dtype: Any) -> Dense:
         """Convert the parameters to ``dtype`` in place; returns the layer."""

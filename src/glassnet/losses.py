@@ -86,7 +86,8 @@ def _scale_rows(grad: np.ndarray, sample_weight: np.ndarray | None, reduction: s
     n_samples, n_outputs = grad.shape
     per_output = n_outputs if reduction == "mean" else 1
     if sample_weight is None:
-        grad *= 1.0 / (n_samples * per_output)
+        if n_samples * per_output != 1:  # online learning with a summed loss: nothing to scale
+            grad *= 1.0 / (n_samples * per_output)
     else:
         grad *= (sample_weight / (sample_weight.sum() * per_output))[:, np.newaxis].astype(
             grad.dtype, copy=False
@@ -106,6 +107,15 @@ class HalfSquaredError(Loss):
     def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
         residual = y_pred - y
         return 0.5 * residual * residual
+
+    def value(
+        self, y_pred: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> float:
+        """Batch loss; unweighted it is ``½ Σ r² / n`` with ``r = p - y``, one dot product."""
+        if sample_weight is not None:
+            return super().value(y_pred, y, sample_weight)
+        residual = np.subtract(y_pred, y)
+        return 0.5 * float(np.vdot(residual, residual)) / y_pred.shape[0]
 
     def elementwise_gradient(
         self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
@@ -205,8 +215,14 @@ class BinaryCrossEntropy(Loss):
         return np.divide(p - y, p * (1.0 - p), out=_like(out, y_pred))
 
     def logits_value(
-        self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+        self,
+        z: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        a: np.ndarray | None = None,
     ) -> float:
+        """The batch loss from the logits ``z``. The sigmoid output ``a`` is not used: near 1 it
+        has lost the digits that ``log(1 - a)`` needs."""
         return _mean(_bce_from_logits(z, y).sum(axis=1), sample_weight)
 
     def logits_gradient(
@@ -258,9 +274,33 @@ class CategoricalCrossEntropy(Loss):
         return np.divide(-y, p, out=_like(out, y_pred))
 
     def logits_value(
-        self, z: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+        self,
+        z: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        a: np.ndarray | None = None,
     ) -> float:
-        return _mean((-y * _log_softmax(z)).sum(axis=1), sample_weight)
+        """The batch loss from the logits ``z``, or from their softmax ``a`` when that is exact.
+
+        ``-Σ_j y_j log a_j`` costs three array operations and is exact to rounding while every
+        ``a_j`` is a normal number (at least the dtype's ``tiny``: ``log`` of a smaller,
+        subnormal value has lost digits, of 0 it is ``-inf``). Otherwise, with
+        ``s = z - max_j z_j`` per row, ``log a_j = s_j - log Σ_k exp(s_k)``, so a sample's loss
+        is ``(Σ_j y_j) · log Σ_k exp(s_k) - Σ_j y_j s_j``: two terms >= 0 (``s <= 0``), whose
+        batch sums can be taken first without cancellation.
+        """
+        if a is not None and np.minimum.reduce(a, axis=None) >= np.finfo(a.dtype).tiny:
+            log_a = np.log(a)
+            if sample_weight is None:
+                return -float(np.vdot(y, log_a)) / a.shape[0]
+            return _mean(-act.row_sums(np.multiply(y, log_a, out=log_a)), sample_weight)
+        s = act.shifted_logits(z)
+        log_norm = np.log(act.row_sums(np.exp(s)))  # log Σ_k exp(s_k), per row
+        y_sums = act.row_sums(y)
+        if sample_weight is None:  # two dot products instead of a per-sample loss
+            return float(np.dot(y_sums, log_norm) - np.vdot(y, s)) / z.shape[0]
+        per_sample = y_sums * log_norm - act.row_sums(np.multiply(y, s, out=s))
+        return _mean(per_sample, sample_weight)
 
     def logits_gradient(
         self,
@@ -277,8 +317,8 @@ class CategoricalCrossEntropy(Loss):
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = act.shifted_logits(z)
+    return shifted - np.log(act.row_sums(np.exp(shifted)))[:, np.newaxis]
 
 
 LOSSES: dict[str, type] = {

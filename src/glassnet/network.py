@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import all_finite, as_array, as_dtype, as_float_array, describe
+from .activations import row_sums
 from .losses import Loss, get_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
@@ -146,7 +147,7 @@ class Network:
         """Step 3: the loss of the last forward pass against targets ``y``, plus any penalty."""
         output = self.output_layer
         if self.uses_logits:
-            data_loss = self.loss_function.logits_value(output.net, y, sample_weight)  # type: ignore[attr-defined]
+            data_loss = self.loss_function.logits_value(output.net, y, sample_weight, a=output.out)  # type: ignore[attr-defined]
         else:
             data_loss = self.loss_function.value(output.out, y, sample_weight)
         value = data_loss
@@ -217,7 +218,7 @@ class Network:
                 f"{name} has {y.shape[1]} outputs per sample; the network has {self.n_outputs}"
             )
         if self.uses_logits and type(self.output_layer.activation).__name__ == "Softmax":
-            sums = y.sum(axis=1)
+            sums = row_sums(y)
             if not np.allclose(sums, 1.0, atol=1e-3 if self.dtype == np.float32 else 1e-6):
                 raise ValueError(
                     f"{name} rows must be one-hot or probabilities summing to 1 for "

@@ -130,7 +130,7 @@ class Batches:
         out = self._workspace.get(str(slot), (len(indices), *array.shape[1:]), array.dtype)
         # The indices come from a permutation, so they are in range: mode="clip" skips the
         # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.
-        return np.take(array, indices, axis=0, out=out, mode="clip")
+        return array.take(indices, axis=0, out=out, mode="clip")  # no np.take wrapper
 
 
 def fit(
@@ -316,19 +316,21 @@ class _Loop:
             self.call("on_train_end")
 
     def epoch(self) -> float:
-        network, optimizer = self.state.network, self.state.optimizer
+        network, optimizer, batch_hooks = self.state.network, self.state.optimizer, self.batch_hooks
         self.checkpoints.reverse()  # overwrite the older one
         _save(network, self.checkpoints[0])
         total = 0.0
         for x, y, w in self.batches:
-            self.call("on_batch_begin", self.batch_hooks)
+            if batch_hooks:
+                self.call("on_batch_begin", batch_hooks)
             try:
                 value = train_step(network, optimizer, x, y, w)  # type: ignore[arg-type]
             except TrainingDiverged:
                 self.restore_finite()
                 raise
             total += value * x.shape[0]  # type: ignore[union-attr]
-            self.call("on_batch_end", self.batch_hooks)
+            if batch_hooks:
+                self.call("on_batch_end", batch_hooks)
         return total / self.batches.n_samples
 
     def restore_finite(self) -> None:
