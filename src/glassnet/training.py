@@ -18,6 +18,7 @@ from .validation import Data, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
     from .network import Network
+    from .parameters import Parameter
 
 
 class TrainingDiverged(ArithmeticError):
@@ -283,7 +284,8 @@ class _Loop:
         self.batch_hooks = [h for h in hooks if overrides_batch_hooks(h)]
         # the parameters at the start of this epoch and of the one before: an update that
         # overflows with a finite loss shows up one step later, maybe in the next epoch
-        self.checkpoints = [[p.value.copy() for p in state.network.all_parameters()] for _ in "ab"]
+        self.parameters = state.network.all_parameters()
+        self.checkpoints = [[p.value.copy() for p in self.parameters] for _ in "ab"]
 
     def call(self, event: str, hooks: list[Callback] | None = None) -> None:
         for hook in self.hooks if hooks is None else hooks:
@@ -318,7 +320,7 @@ class _Loop:
     def epoch(self) -> float:
         network, optimizer, batch_hooks = self.state.network, self.state.optimizer, self.batch_hooks
         self.checkpoints.reverse()  # overwrite the older one
-        _save(network, self.checkpoints[0])
+        _save(self.parameters, self.checkpoints[0])
         total = 0.0
         for x, y, w in self.batches:
             if batch_hooks:
@@ -337,7 +339,7 @@ class _Loop:
         """Back to the latest epoch start whose parameters were all finite."""
         for checkpoint in self.checkpoints:
             if all(np.isfinite(saved).all() for saved in checkpoint):
-                _restore(self.state.network, checkpoint)
+                _restore(self.parameters, checkpoint)
                 return
 
 
@@ -365,11 +367,11 @@ def _finite(network: Network) -> bool:
     return all(np.isfinite(p.value).all() for p in network.all_parameters())
 
 
-def _save(network: Network, checkpoint: list[np.ndarray]) -> None:
-    for saved, parameter in zip(checkpoint, network.all_parameters(), strict=True):
-        np.copyto(saved, parameter.value)
+def _save(parameters: list[Parameter], checkpoint: list[np.ndarray]) -> None:
+    for saved, parameter in zip(checkpoint, parameters, strict=True):
+        saved[...] = parameter.value  # item assignment: a third of np.copyto's call cost
 
 
-def _restore(network: Network, checkpoint: list[np.ndarray]) -> None:
-    for saved, parameter in zip(checkpoint, network.all_parameters(), strict=True):
-        np.copyto(parameter.value, saved)
+def _restore(parameters: list[Parameter], checkpoint: list[np.ndarray]) -> None:
+    for saved, parameter in zip(checkpoint, parameters, strict=True):
+        parameter.value[...] = saved
