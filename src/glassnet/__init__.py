@@ -9,7 +9,7 @@ The seven steps of training, and where each lives:
 4. backpropagation .............................. :meth:`Dense.backward`, :meth:`Network.backward`
 5. the update with a learning rate .............. :mod:`glassnet.optimizers`
 6. checking convergence ......................... :mod:`glassnet.stopping`
-7. iterating over the data ...................... :mod:`glassnet.training` (``fit``)
+7. iterating over the data ...................... :mod:`glassnet.training` (``fit``, batches)
 
 then prediction with :meth:`Network.predict`. :func:`glassnet.training.train_step` runs steps
 2-5 once; :mod:`glassnet.gradcheck` checks step 4 against central differences.

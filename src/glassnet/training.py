@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validation import as_rng, check_bool, check_in_range, check_int, describe
-from ._workspace import Workspace
+from .batches import Batches
 from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from .history import History
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .validation import Data, prepare_datasets, resolve_metrics
@@ -42,96 +42,6 @@ def train_step(
     network.backward(y, sample_weight, recorder)  # step 4: backward
     optimizer.step(network.parameters(), recorder)  # step 5: update
     return value
-
-
-@dataclass
-class History:
-    """What happened during ``fit``: one entry per epoch.
-
-    Attributes
-    ----------
-    loss : list of float
-        Training loss of each epoch: the mean of its batch losses, weighted by batch size
-        (each batch loss is computed before that batch's update).
-    val_loss : list of float
-        Loss on the validation data after each epoch (empty without validation data).
-    metrics : dict of str to list of float
-        Each metric after each epoch, on the training data (``"accuracy"``) and on the
-        validation data (``"val_accuracy"``).
-    learning_rate : list of float
-        The learning rate in force at the start of each epoch.
-    stopped_early : bool
-        True when a stopping rule or a callback ended training before ``epochs``.
-    planned_epochs : int
-        The ``epochs`` asked for.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    metrics: dict[str, list[float]] = field(default_factory=dict)
-    learning_rate: list[float] = field(default_factory=list)
-    stopped_early: bool = False
-    planned_epochs: int = 0
-
-    def record(self, logs: dict[str, float]) -> None:
-        """Append one epoch's values: ``loss``, ``val_loss`` and metrics by name."""
-        for name, value in logs.items():
-            if name in ("loss", "val_loss"):
-                getattr(self, name).append(value)
-            else:
-                self.metrics.setdefault(name, []).append(value)
-
-    @property
-    def epochs(self) -> int:
-        return len(self.loss)
-
-
-class Batches:
-    """The mini-batches of one epoch, gathered into reused buffers.
-
-    ``batch_size=None`` is full batch, ``1`` is online learning. With ``shuffle`` the order is
-    one permutation per epoch from ``rng``; each batch is copied into a buffer with
-    ``np.take(..., out=)``, so no epoch copies the whole dataset. Without shuffling, batches are
-    views of consecutive rows.
-    """
-
-    def __init__(
-        self,
-        arrays: list[np.ndarray | None],
-        batch_size: int | None,
-        shuffle: bool,
-        rng: np.random.Generator,
-    ) -> None:
-        self.arrays = arrays
-        self.n_samples = arrays[0].shape[0]  # type: ignore[union-attr]
-        self.batch_size = self.n_samples if batch_size is None else min(batch_size, self.n_samples)
-        self.shuffle = shuffle and self.batch_size < self.n_samples
-        self.rng = rng
-        self._workspace = Workspace()
-
-    def __len__(self) -> int:
-        return -(-self.n_samples // self.batch_size)
-
-    def __iter__(self) -> Iterator[list[np.ndarray | None]]:
-        size = self.batch_size
-        if not self.shuffle:
-            for start in range(0, self.n_samples, size):
-                yield [None if a is None else a[start : start + size] for a in self.arrays]
-            return
-        order = self.rng.permutation(self.n_samples)
-        for start in range(0, self.n_samples, size):
-            indices = order[start : start + size]
-            yield [self._gather(i, a, indices) for i, a in enumerate(self.arrays)]
-
-    def _gather(
-        self, slot: int, array: np.ndarray | None, indices: np.ndarray
-    ) -> np.ndarray | None:
-        if array is None:
-            return None
-        out = self._workspace.get(str(slot), (len(indices), *array.shape[1:]), array.dtype)
-        # The indices come from a permutation, so they are in range: mode="clip" skips the
-        # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.
-        return array.take(indices, axis=0, out=out, mode="clip")  # no np.take wrapper
 
 
 def fit(
