@@ -11,7 +11,8 @@ engine's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -143,13 +144,10 @@ def loss_and_gradient(
 ) -> tuple[float, list[np.ndarray]]:
     """Full-batch loss (as scikit-learn reports it) and gradients, for L-BFGS; parameters in
     the network's order."""
-    penalty.weight_sum = None if w is None else float(w.sum())
-    try:
+    with _weighted(penalty, w):
         network.forward(x)
         value = reported_loss(network.batch_loss(y, w), network, divisor)
         network.backward(y, w)
-    finally:
-        penalty.weight_sum = None
     return value, [p.grad for p in network.parameters()]
 
 
@@ -162,9 +160,16 @@ def evaluate_loss(
     divisor: int = 1,
 ) -> float:
     """The loss (penalty included, as in training) on held-out data; changes nothing."""
-    penalty.weight_sum = None if w is None else float(w.sum())
-    try:
+    with _weighted(penalty, w):
         network.forward(x)
         return float(reported_loss(network.batch_loss(y, w), network, divisor))
+
+
+@contextmanager
+def _weighted(penalty: BatchL2, w: np.ndarray | None) -> Iterator[None]:
+    """Give ``penalty`` the batch's weight sum (its divisor) for the duration of one pass."""
+    penalty.weight_sum = None if w is None else float(w.sum())
+    try:
+        yield
     finally:
         penalty.weight_sum = None
