@@ -242,6 +242,25 @@ def test_an_update_that_overflows_stops_training_with_finite_parameters():
     np.testing.assert_array_equal(net.get_weights()[1], [0.0])
 
 
+def test_an_update_that_overflows_is_divergence_even_when_validation_sees_it_first():
+    """With validation data, the epoch's validation pass meets the infinite weights first: it
+    used to say "X is too large for this network" and leave the weights at -inf."""
+    net = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    X, Y = np.array([[1e150]]), np.array([[0.0]])
+    with pytest.raises(gn.TrainingDiverged, match="parameters became infinite or NaN"):
+        net.fit(X, Y, optimizer=gn.SGD(1e10), epochs=1, batch_size=1, validation_data=(X, Y))
+    np.testing.assert_array_equal(net.get_weights()[0], [[1.0]])
+
+
+def test_huge_inputs_with_finite_parameters_still_name_x():
+    """Outputs that overflow on finite parameters are the inputs' fault, and say so."""
+    net = gn.Network([gn.Dense(1, 1, weights=[[1e10]], bias=0.0)], loss="mse")
+    X, Y, X_val = np.array([[1e-12]]), np.array([[0.0]]), np.array([[1e300]])
+    with pytest.raises(ValueError, match="X is too large"):
+        net.fit(X, Y, optimizer=gn.SGD(1e-3), epochs=1, batch_size=1, validation_data=(X_val, Y))
+    assert np.isfinite(net.get_weights()[0]).all()
+
+
 def test_an_overflow_in_one_epoch_caught_in_the_next_keeps_that_epochs_start():
     """The overflow ends epoch 1 (finite loss); epoch 2's loss is infinite: the parameters
     kept are epoch 1's start, the last finite ones, not epoch 2's (infinite) start."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -213,17 +213,14 @@ class _Loop:
                     self.call("on_epoch_begin")
                     state.history.learning_rate.append(state.optimizer.current_learning_rate)
                     loss = self.epoch()
-                    state.logs = _measure(state.network, loss, train, validation, metrics)
+                    state.logs = self.measure(loss, train, validation, metrics)
                     state.history.record(state.logs)
                     self.call("on_epoch_end")
                     if state.stop_training:  # step 6: converged (or a callback said stop)
                         state.history.stopped_early = epoch < epochs - 1
                         break
                 if not _finite(state.network):  # the last update overflowed
-                    self.restore_finite()
-                    raise TrainingDiverged(
-                        "the parameters became infinite or NaN; lower the learning rate"
-                    )
+                    self.diverged()
         finally:
             self.call("on_train_end")
 
@@ -244,6 +241,22 @@ class _Loop:
             if batch_hooks:
                 self.call("on_batch_end", batch_hooks)
         return total / self.batches.n_samples
+
+    def measure(
+        self, loss: float, train: Data, validation: Data | None, metrics: dict[str, Any]
+    ) -> dict[str, float]:
+        """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
+        try:
+            return _measure(self.state.network, loss, train, validation, metrics)
+        except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
+            if _finite(self.state.network):
+                raise
+            self.diverged()
+
+    def diverged(self) -> NoReturn:
+        """Restore the last finite parameters and stop with :class:`TrainingDiverged`."""
+        self.restore_finite()
+        raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
 
     def restore_finite(self) -> None:
         """Back to the latest epoch start whose parameters were all finite."""
