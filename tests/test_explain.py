@@ -175,3 +175,34 @@ def test_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
     assert "error: " in captured.err and "usage:" not in captured.err
+
+
+def test_explain_a_model_trained_with_dropout_leaves_the_dropout_out(tmp_path, capsys) -> None:
+    """Dropout is the identity when predicting; the walk-through says it leaves it out and
+    shows the Dense layers' step, with the saved weights."""
+    import json
+
+    import pandas as pd
+
+    from glassnet.io import load_network
+
+    model, table = tmp_path / "m.safetensors", tmp_path / "t.csv"
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    frame["label"] = np.where(frame["a"] > frame["b"], "yes", "no")
+    frame.to_csv(table, index=False)
+    assert main(["train", str(table), "--target", "label", "--out", str(model), "--quiet",
+                 "--epochs", "2", "--hidden", "3", "--dropout", "0.5"]) == 0  # fmt: skip
+    capsys.readouterr()
+    argv = ["explain", "--model", str(model), "--data", str(table), "--row", "2", "--json"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "leaves out the model's dropout layers" in captured.err
+    assert captured.err.count("\n") == 1
+    document = json.loads(captured.out)
+    saved = load_network(model)[0]  # with its Dropout layer, the identity when predicting
+    assert any(type(layer).__name__ == "Dropout" for layer in saved.layers)
+    assert document["dry_run"] is True
+    assert document["loss"] == pytest.approx(
+        saved.loss(np.asarray(document["x"]), np.asarray(document["y"])), rel=1e-12
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 import numpy as np
@@ -122,7 +123,24 @@ def model_row(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray]:
     features, y = split_target(frame.iloc[[args.row]], model.metadata["target"])
     with warnings_to_stderr():
         x = model.preprocessor.transform(features)
-    return model.network, x, encode_target(y, model.metadata)
+    return without_dropout(model.network), x, encode_target(y, model.metadata)
+
+
+def without_dropout(network: Any) -> Any:
+    """The network with its Dropout layers left out (they are the identity when predicting),
+    saying so: the trace walks Dense layers, and a training step's mask would be random."""
+    from ..layers import Dropout
+    from ..network import Network
+
+    kept = [layer for layer in network.layers if not isinstance(layer, Dropout)]
+    if len(kept) == len(network.layers):
+        return network
+    print(
+        "glassnet: warning: the walk-through leaves out the model's dropout layers "
+        "(the step is shown as if dropout were off)",
+        file=sys.stderr,
+    )
+    return Network(kept, loss=network.loss_function)
 
 
 def build_network(args: argparse.Namespace) -> Any:
