@@ -7,6 +7,9 @@ parameter, keyed by the parameter object, so calling ``fit`` again continues whe
 
 The learning rate may be a number or a schedule: any callable ``schedule(iteration) -> rate``
 (see :mod:`glassnet.schedules`), evaluated once per step with the number of steps taken so far.
+
+What all optimizers share (the ``Optimizer`` base class and the adaptive methods' update
+kernels) is in ``_optimizer_base.py``.
 """
 
 from __future__ import annotations
@@ -16,58 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from ._optimizer_base import LearningRate, Optimizer, moving_average, scaled_step
 from ._validation import check_bool, check_in_range, check_positive, describe
 from .parameters import Parameter
-from .recording import NO_RECORDER, Recorder
-
-LearningRate = float | Callable[[int], float]
-
-
-class Optimizer:
-    """Base class: subclasses write ``update(parameter, state, learning_rate)``."""
-
-    def __init__(self, learning_rate: LearningRate) -> None:
-        if callable(learning_rate):
-            self.learning_rate: LearningRate = learning_rate
-        else:
-            self.learning_rate = check_positive(learning_rate, "learning_rate")
-        self.iterations = 0
-        self._state: dict[Parameter, dict[str, np.ndarray]] = {}
-
-    @property
-    def current_learning_rate(self) -> float:
-        """The learning rate the next step will use."""
-        rate = self.learning_rate
-        return float(rate(self.iterations)) if callable(rate) else rate
-
-    def step(self, parameters: list[Parameter], recorder: Recorder = NO_RECORDER) -> None:
-        """Update every parameter from its gradient, then count the step."""
-        recorder.before_update(self, parameters)
-        learning_rate = self.current_learning_rate
-        for parameter in parameters:
-            state = self._state.get(parameter)
-            if state is None:
-                state = self._state[parameter] = self.init_state(parameter)
-            self.update(parameter, state, learning_rate)
-        self.iterations += 1
-        recorder.after_update(self, parameters)
-
-    def init_state(self, parameter: Parameter) -> dict[str, np.ndarray]:
-        """Per-parameter buffers; ``scratch`` is a temporary the update may overwrite."""
-        return {"scratch": np.empty_like(parameter.value)}
-
-    def update(
-        self, parameter: Parameter, state: dict[str, np.ndarray], learning_rate: float
-    ) -> None:
-        raise NotImplementedError
-
-    def reset(self) -> None:
-        """Forget every parameter's state and the step count."""
-        self._state.clear()
-        self.iterations = 0
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(learning_rate={self.learning_rate!r})"
 
 
 class SGD(Optimizer):
@@ -163,8 +117,8 @@ class RMSprop(Optimizer):
         self, parameter: Parameter, state: dict[str, np.ndarray], learning_rate: float
     ) -> None:
         v, scratch = state["v"], state["scratch"]
-        _moving_average(v, np.square(parameter.grad, out=scratch), self.rho, scratch)
-        _scaled_step(parameter, parameter.grad, v, scratch, learning_rate, self.epsilon)
+        moving_average(v, np.square(parameter.grad, out=scratch), self.rho, scratch)
+        scaled_step(parameter, parameter.grad, v, scratch, learning_rate, self.epsilon)
 
 
 class Adagrad(Optimizer):
@@ -204,7 +158,7 @@ class Adagrad(Optimizer):
     ) -> None:
         G, scratch = state["G"], state["scratch"]
         G += np.square(parameter.grad, out=scratch)
-        _scaled_step(parameter, parameter.grad, G, scratch, learning_rate, self.epsilon)
+        scaled_step(parameter, parameter.grad, G, scratch, learning_rate, self.epsilon)
 
 
 class Adadelta(Optimizer):
@@ -241,12 +195,12 @@ class Adadelta(Optimizer):
         self, parameter: Parameter, state: dict[str, np.ndarray], learning_rate: float
     ) -> None:
         v, u, delta, scratch = state["v"], state["u"], state["delta"], state["scratch"]
-        _moving_average(v, np.square(parameter.grad, out=scratch), self.rho, scratch)
+        moving_average(v, np.square(parameter.grad, out=scratch), self.rho, scratch)
         np.sqrt(np.add(u, self.epsilon, out=delta), out=delta)  # sqrt(u + ε)
         np.sqrt(np.add(v, self.epsilon, out=scratch), out=scratch)  # sqrt(v + ε)
         delta /= scratch
         delta *= parameter.grad
-        _moving_average(u, np.square(delta, out=scratch), self.rho, scratch)
+        moving_average(u, np.square(delta, out=scratch), self.rho, scratch)
         parameter.value -= np.multiply(delta, learning_rate, out=scratch)
 
 
@@ -299,10 +253,10 @@ class Adam(Optimizer):
     ) -> None:
         m, v, scratch = state["m"], state["v"], state["scratch"]
         t = self.iterations + 1
-        _moving_average(m, parameter.grad, self.beta_1, scratch)
-        _moving_average(v, np.square(parameter.grad, out=scratch), self.beta_2, scratch)
+        moving_average(m, parameter.grad, self.beta_1, scratch)
+        moving_average(v, np.square(parameter.grad, out=scratch), self.beta_2, scratch)
         lr_t = learning_rate * np.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
-        _scaled_step(parameter, m, v, scratch, lr_t, self.epsilon)
+        scaled_step(parameter, m, v, scratch, lr_t, self.epsilon)
 
 
 class AdamW(Adam):
@@ -335,28 +289,6 @@ class AdamW(Adam):
         if parameter.regularized and self.weight_decay:
             parameter.value *= 1.0 - learning_rate * self.weight_decay
         super().update(parameter, state, learning_rate)
-
-
-def _moving_average(average: np.ndarray, x: np.ndarray, decay: float, scratch: np.ndarray) -> None:
-    """``average = decay * average + (1 - decay) * x``, in place; ``scratch`` may be ``x``."""
-    average *= decay
-    average += np.multiply(x, 1.0 - decay, out=scratch)
-
-
-def _scaled_step(
-    parameter: Parameter,
-    numerator: np.ndarray,
-    square: np.ndarray,
-    scratch: np.ndarray,
-    learning_rate: float,
-    epsilon: float,
-) -> None:
-    """``value -= learning_rate * numerator / (sqrt(square) + ε)``, through ``scratch``."""
-    np.sqrt(square, out=scratch)
-    scratch += epsilon
-    np.divide(numerator, scratch, out=scratch)
-    scratch *= learning_rate
-    parameter.value -= scratch
 
 
 OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {
