@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import all_finite, as_array, as_dtype, as_float_array, describe
-from .activations import row_sums
+from . import _network_checks as checks
+from ._validation import all_finite, as_dtype, as_float_array, describe
 from .losses import Loss, get_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
@@ -66,7 +66,7 @@ class Network:
                     f"layers[{index}] must be a layer (forward, backward, parameters), "
                     f"got {describe(layer)}"
                 )
-        _check_sizes(self.layers)
+        checks.layer_sizes(self.layers)
         self.loss_function = get_loss(loss)
         if dtype is not None:
             dtype = as_dtype(dtype)
@@ -187,57 +187,16 @@ class Network:
     # ----------------------------------------------------------------- the public API
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
         """Validate ``X`` as ``(n_samples, n_inputs)`` finite numbers of the network's dtype."""
-        x = as_float_array(X, name, self.dtype, ndim=(1, 2))
-        if x.ndim == 1:
-            if x.shape[0] != self.n_inputs:
-                raise ValueError(
-                    f"{name} has {x.shape[0]} values; the network expects {self.n_inputs} features "
-                    "(pass a 2-D array of shape (n_samples, n_features))"
-                )
-            x = x.reshape(1, -1)
-        if x.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"{name} has {x.shape[1]} features per sample; the network expects {self.n_inputs}"
-            )
-        return x
+        return checks.inputs(self, X, name)
 
     def check_targets(self, Y: Any, n_samples: int, name: str = "Y") -> np.ndarray:
         """Validate ``Y`` as ``(n_samples, n_outputs)``; integer class labels given as a 1-D array
         are one-hot encoded when the network has several outputs and a cross-entropy loss."""
-        raw = as_array(Y, name) if not isinstance(Y, np.ndarray) else Y
-        if raw.ndim == 1 and self.n_outputs > 1 and raw.dtype.kind in "iub" and raw.size > 0:
-            y = _one_hot(raw.astype(np.int64), self.n_outputs, self.dtype, name)  # bools: 0, 1
-        else:
-            y = as_float_array(Y, name, self.dtype, ndim=(1, 2))
-            if y.ndim == 1:
-                y = y.reshape(-1, 1) if self.n_outputs == 1 else y.reshape(1, -1)
-        if y.shape[0] != n_samples:
-            raise ValueError(f"{name} has {y.shape[0]} samples but X has {n_samples}")
-        if y.shape[1] != self.n_outputs:
-            raise ValueError(
-                f"{name} has {y.shape[1]} outputs per sample; the network has {self.n_outputs}"
-            )
-        if self.uses_logits and type(self.output_layer.activation).__name__ == "Softmax":
-            sums = row_sums(y)
-            if not np.allclose(sums, 1.0, atol=1e-3 if self.dtype == np.float32 else 1e-6):
-                raise ValueError(
-                    f"{name} rows must be one-hot or probabilities summing to 1 for "
-                    f"categorical_cross_entropy; got row sums from {sums.min():g} to {sums.max():g}"
-                )
-        return y
+        return checks.targets(self, Y, n_samples, name)
 
     def check_sample_weight(self, sample_weight: Any, n_samples: int) -> np.ndarray | None:
         """Validate ``sample_weight`` as ``(n_samples,)`` non-negative weights, not all zero."""
-        if sample_weight is None:
-            return None
-        w = as_float_array(sample_weight, "sample_weight", self.dtype, ndim=1)
-        if w.shape[0] != n_samples:
-            raise ValueError(
-                f"sample_weight has {w.shape[0]} entries but X has {n_samples} samples"
-            )
-        if (w < 0).any() or not w.sum() > 0:
-            raise ValueError("sample_weight must be >= 0 with a positive sum")
-        return w
+        return checks.sample_weight(self, sample_weight, n_samples)
 
     def predict(self, X: Any) -> np.ndarray:
         """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (a new array).
@@ -357,28 +316,3 @@ class Network:
         from .io import load_network
 
         return load_network(path)[0]
-
-
-def _check_sizes(layers: list[Any]) -> None:
-    previous = None
-    for index, layer in enumerate(layers):
-        n_inputs = getattr(layer, "n_inputs", None)
-        if previous is not None and n_inputs is not None and n_inputs != previous:
-            raise ValueError(
-                f"layers[{index}] expects {n_inputs} inputs but layers[{index - 1}] produces "
-                f"{previous} outputs"
-            )
-        previous = getattr(layer, "n_outputs", previous)
-    if not any(hasattr(layer, "n_outputs") for layer in layers):
-        raise ValueError("layers must include at least one Dense layer")
-
-
-def _one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(
-            f"{name} class labels must be integers in [0, {n_classes}), got values from "
-            f"{labels.min()} to {labels.max()}"
-        )
-    y = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-    y[np.arange(labels.shape[0]), labels] = 1.0
-    return y
