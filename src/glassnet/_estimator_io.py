@@ -14,6 +14,7 @@ None (it only matters for further training).
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from typing import Any
 
@@ -111,7 +112,10 @@ def _params(estimator: Any) -> dict[str, Any]:
         )
     if params.get("dtype") is not None:
         params["dtype"] = np.dtype(params["dtype"]).name
-    if not isinstance(params.get("random_state"), int | None):
+    seed = params.get("random_state")
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        params["random_state"] = int(seed)  # NumPy integers too
+    elif seed is not None:  # a RandomState or Generator object: its state is not saved
         params["random_state"] = None
     weights = params.get("class_weight")
     if isinstance(weights, dict):  # JSON keys are text; labels may be numbers
