@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from ._validation import as_rng, check_bool, check_in_range, check_int, describe
+from ._validation import all_finite, as_rng, check_bool, check_in_range, check_int, describe
 from .batches import Batches
 from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
 from .history import History
@@ -219,7 +219,7 @@ class _Loop:
                     if state.stop_training:  # step 6: converged (or a callback said stop)
                         state.history.stopped_early = epoch < epochs - 1
                         break
-                if not _finite(state.network):  # the last update overflowed
+                if not _finite(p.value for p in self.parameters):  # the last update overflowed
                     self.diverged()
         finally:
             self.call("on_train_end")
@@ -249,7 +249,7 @@ class _Loop:
         try:
             return _measure(self.state.network, loss, train, validation, metrics)
         except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
-            if _finite(self.state.network):
+            if _finite(p.value for p in self.parameters):
                 raise
             self.diverged()
 
@@ -261,7 +261,7 @@ class _Loop:
     def restore_finite(self) -> None:
         """Back to the latest epoch start whose parameters were all finite."""
         for checkpoint in self.checkpoints:
-            if all(np.isfinite(saved).all() for saved in checkpoint):
+            if _finite(checkpoint):
                 _restore(self.parameters, checkpoint)
                 return
 
@@ -286,8 +286,8 @@ def _measure(
     return logs
 
 
-def _finite(network: Network) -> bool:
-    return all(np.isfinite(p.value).all() for p in network.all_parameters())
+def _finite(arrays: Iterable[np.ndarray]) -> bool:
+    return all(all_finite(array) for array in arrays)
 
 
 def _save(parameters: list[Parameter], checkpoint: list[np.ndarray]) -> None:

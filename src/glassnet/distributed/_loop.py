@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import as_rng, check_int
+from .._validation import all_finite, as_rng, check_int
 from ..callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
 from ..optimizers import SGD, Optimizer, as_optimizer
 from ..training import History, TrainingDiverged
@@ -148,7 +148,7 @@ def _epoch(
             raise
         total += math.fsum(loss * rows.shape[0] for loss, rows in zip(losses, chunk, strict=True))
         _call(batch_hooks, "on_batch_end", view)
-    if not all(np.isfinite(w).all() for w in network.get_weights()):
+    if not all(all_finite(p.value) for p in network.all_parameters()):
         network.set_weights(saved)  # an update overflowed although its loss was finite
         raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
     return total / sum(rows.shape[0] for rows in batches)
