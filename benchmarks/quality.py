@@ -138,22 +138,41 @@ def train_glassnet(data: Data, s: Setting, seed: int) -> Callable[[np.ndarray], 
     return lambda X: net.predict(X).argmax(axis=1)
 
 
+def estimator_parameters(s: Setting, seed: int) -> dict:
+    """The parameters both ``MLPClassifier`` classes get, scikit-learn's and glassnet's drop-in:
+    one dict, so the two rows are the same setting by construction (initialization included:
+    glassnet's estimator draws scikit-learn's uniform initial weights)."""
+    return {
+        "hidden_layer_sizes": s.hidden,
+        "solver": "adam" if s.optimizer == "adam" else "sgd",
+        "learning_rate_init": s.learning_rate,
+        "momentum": 0.9,
+        "nesterovs_momentum": True,
+        "batch_size": s.batch_size,
+        "max_iter": s.epochs,
+        "n_iter_no_change": s.epochs + 1,  # run exactly `epochs` epochs, like the others
+        "alpha": 0.0,
+        "random_state": seed,
+    }
+
+
 def train_sklearn(data: Data, s: Setting, seed: int) -> Callable[[np.ndarray], np.ndarray]:
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(
-        hidden_layer_sizes=s.hidden,
-        solver="adam" if s.optimizer == "adam" else "sgd",
-        learning_rate_init=s.learning_rate,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        batch_size=s.batch_size,
-        max_iter=s.epochs,
-        n_iter_no_change=s.epochs + 1,  # run exactly `epochs` epochs, like the others
-        alpha=0.0,
-        random_state=seed,
-    )
+    return _fit_estimator(MLPClassifier(**estimator_parameters(s, seed)), data, s)
+
+
+def train_glassnet_estimator(
+    data: Data, s: Setting, seed: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    import glassnet as gn
+
+    return _fit_estimator(gn.MLPClassifier(**estimator_parameters(s, seed)), data, s)
+
+
+def _fit_estimator(model, data: Data, s: Setting) -> Callable[[np.ndarray], np.ndarray]:
+    from sklearn.exceptions import ConvergenceWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # expected: fixed epochs
         model.fit(data[0].astype(s.dtype), data[1])
@@ -199,14 +218,20 @@ def train_torch(data: Data, s: Setting, seed: int) -> Callable[[np.ndarray], np.
 
 
 TORCH_THREADS = [1]  # --torch-threads; spin-waiting threads are slow on a shared machine
-TRAINERS = {"glassnet": train_glassnet, "sklearn": train_sklearn, "torch": train_torch}
+TRAINERS = {
+    "glassnet": train_glassnet,
+    "glassnet-estimator": train_glassnet_estimator,
+    "sklearn": train_sklearn,
+    "torch": train_torch,
+}
 
 
 # ------------------------------------------------------------------ running and reporting
 def setting_for(name: str, framework: str) -> Setting:
     """``SETTINGS[name]``, less what the framework lacks: scikit-learn's MLP has no dropout and
-    no linear decay, so it trains without dropout at the constant starting rate."""
-    if framework == "sklearn":
+    no linear decay, so it trains without dropout at the constant starting rate; glassnet's
+    estimator row is given exactly scikit-learn's parameters."""
+    if framework in ("sklearn", "glassnet-estimator"):
         return replace(SETTINGS[name], dropout=0.0, schedule="constant")
     return SETTINGS[name]
 

@@ -20,6 +20,7 @@ CASES = {
     "xor.py": (None, "after 300 updates"),
     "digits_early_stopping.py": (None, "test accuracy"),
     "digits.py": (None, "test accuracy"),
+    "digits_estimator.py": (None, "glassnet MLPClassifier: test accuracy"),
     "diabetes.py": (None, "held-out R²"),
     "mnist.py": ("mnist", "MNIST test accuracy"),
     "fashion_mnist.py": ("fashion-mnist", "Fashion-MNIST test accuracy"),
