@@ -10,11 +10,15 @@ evaluation excluded) with the load average. The seed changes the initial weights
 order and the dropout masks; the train/test split is fixed (the official one for MNIST and
 Fashion-MNIST; for churn the tutorials' plain 80/20 split with ``random_state=0``; a stratified
 75/25 split with ``random_state=0`` for digits). glassnet's hidden layers use He-uniform
-initial weights (as the examples do); everything else is each framework's default.
+initial weights (as the examples do); everything else is each framework's default. The
+``glassnet-estimator`` rows give ``glassnet.MLPClassifier`` exactly the parameters scikit-learn's
+``MLPClassifier`` gets (one dict, :func:`estimator_parameters`), its initialization included:
+the literal same setting, which it follows seed for seed.
 
 One row is one command, from the repository root::
 
     python benchmarks/quality.py --datasets digits --seeds 0 1 2 --json digits.json
+    python benchmarks/quality.py --datasets churn --frameworks glassnet-estimator sklearn
 
 Report conditions: the load average is recorded in the JSON; the machine is shared."""
 

@@ -2,7 +2,9 @@
 compares against scikit-learn's MLPClassifier).
 
 Settings: pixels / 16, a stratified 75/25 split, batch 32, SGD with Nesterov momentum 0.9,
-learning rate 0.05, 30 epochs, float64.
+learning rate 0.05, 30 epochs, float64; He-uniform hidden weights, zero biases. Seeds 0-29 of
+benchmarks/quality.py give 97.39% ± 0.45; examples/digits_estimator.py trains the same recipe
+with scikit-learn's initialization and matches scikit-learn seed for seed (97.47% ± 0.41).
 
 Run: python examples/digits.py [--quick]
 """
