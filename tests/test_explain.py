@@ -87,6 +87,10 @@ def test_a_users_own_network(capsys: pytest.CaptureFixture[str]) -> None:
         (["--lr", "nan"], "--lr must be a positive number"),
         (["--input", "inf,1"], "--input must be finite numbers"),
         (["--activation", "nope"], "activation"),
+        (["--dropout", "1"], "--dropout must be in [0, 1), got 1.0"),
+        (["--weights", "1,2", "--dropout", "0.5", "--target", "0,0"], "--dropout needs a hidden"),
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--model", "m.safetensors", "--dropout", "0.5"], "cannot be combined with --weights"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -177,11 +181,24 @@ def test_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     assert "error: " in captured.err and "usage:" not in captured.err
 
 
-def test_explain_a_model_trained_with_dropout_leaves_the_dropout_out(tmp_path, capsys) -> None:
-    """Dropout is the identity when predicting; the walk-through says it leaves it out and
-    shows the Dense layers' step, with the saved weights."""
-    import json
+def test_dropout_option_traces_the_step_with_the_seeds_masks(capsys) -> None:
+    """``--dropout P --seed N`` is the same step as ``net.trace(rng=N)`` of that network."""
+    from .conftest import WORKED_X, WORKED_Y, worked_example_network
 
+    code, out, _ = run(capsys, "--dropout", "0.5", "--seed", "3", "--json")
+    net = worked_example_network()
+    net.layers.insert(1, gn.Dropout(0.5))
+    assert code == 0 and json.loads(out) == net.trace(WORKED_X, WORKED_Y, rng=3).to_dict()
+    _, text, _ = run(capsys, "--dropout", "0.5", "--seed", "3")
+    assert "a 2-2-2 network (sigmoid, dropout 0.5, sigmoid)" in text
+    assert "∂E/∂w1 = ∂E/∂drop_h1 × ∂drop_h1/∂out_h1 × ∂out_h1/∂net_h1 × ∂net_h1/∂w1" in text
+    masks = {run(capsys, "--dropout", "0.5", "--seed", str(seed), "--json")[1] for seed in range(6)}
+    assert len(masks) > 1  # another seed, another mask
+
+
+def test_explain_a_model_trained_with_dropout_shows_its_training_step(tmp_path, capsys) -> None:
+    """The walk is a training step of the saved network, dropout on, masks drawn from --seed:
+    the same update as one full-batch fit step of the model with that seed."""
     import pandas as pd
 
     from glassnet.io import load_network
@@ -195,14 +212,17 @@ def test_explain_a_model_trained_with_dropout_leaves_the_dropout_out(tmp_path, c
                  "--epochs", "2", "--hidden", "3", "--dropout", "0.5"]) == 0  # fmt: skip
     capsys.readouterr()
     argv = ["explain", "--model", str(model), "--data", str(table), "--row", "2", "--json"]
-    assert main(argv) == 0
+    assert main([*argv, "--seed", "1"]) == 0
     captured = capsys.readouterr()
-    assert "leaves out the model's dropout layers" in captured.err
+    assert "the model has dropout" in captured.err and "--seed 1" in captured.err
     assert captured.err.count("\n") == 1
     document = json.loads(captured.out)
-    saved = load_network(model)[0]  # with its Dropout layer, the identity when predicting
-    assert any(type(layer).__name__ == "Dropout" for layer in saved.layers)
-    assert document["dry_run"] is True
-    assert document["loss"] == pytest.approx(
-        saved.loss(np.asarray(document["x"]), np.asarray(document["y"])), rel=1e-12
-    )
+    assert document["dry_run"] is True and len(document["dropouts"]) == 1
+    assert not all(document["dropouts"][0]["kept"][0])  # this seed drops a unit: dropout is on
+    saved = load_network(model)[0]
+    x, y = np.asarray(document["x"]), np.asarray(document["y"])
+    assert document["loss_no_dropout"] == pytest.approx(saved.loss(x, y), rel=1e-12)
+    saved.fit(x, y, optimizer=gn.SGD(0.5), epochs=1, batch_size=None, shuffle=False, rng=1)
+    for record, after in zip(document["parameters"], saved.get_weights(), strict=True):
+        np.testing.assert_allclose(record["after"], after, rtol=1e-12, atol=1e-12)
+    assert load_network(model)[0].get_weights()[0].tolist() == document["parameters"][0]["before"]

@@ -91,6 +91,9 @@ def test_dropout_is_identity_at_prediction_and_scales_in_training():
     assert kept.mean() == pytest.approx(0.75, abs=0.01)
     grad = layer.backward(np.full_like(x, 2.0))
     np.testing.assert_array_equal(grad, np.where(kept, 2.0 / 0.75, 0.0))
+    np.testing.assert_array_equal(layer.mask, np.where(kept, 1.0 / 0.75, 0.0))  # m, for the trace
+    layer.forward(x)
+    assert layer.mask is None  # predicting, no mask
 
 
 def test_dropout_rate_is_validated():

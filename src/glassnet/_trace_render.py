@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._trace_dropout import to_dicts as dropout_dicts
+
 if TYPE_CHECKING:
     from .trace import Trace
 
@@ -29,17 +31,24 @@ HEADINGS = (
 
 def fmt(value: Any, precision: int) -> str:
     """``value`` with ``precision`` decimals, or in scientific notation when it would vanish."""
-    value = float(value)
+    value = float(value) + 0.0  # -0.0 (a negative number times a dropped unit's 0) prints as 0
     small = value != 0 and abs(value) < 10.0 ** -max(precision - 1, 0)
     text = f"{value:.{precision}e}" if small or abs(value) >= 1e6 else f"{value:.{precision}f}"
     return "−" + text[1:] if text.startswith("-") else text
 
 
 class Names:
-    """The tutorials' names (i1, h1, o1, w1, b1) or matrix names (layer[0].weights[0, 1])."""
+    """The tutorials' names (i1, h1, o1, w1, b1) or matrix names (layer[0].weights[0, 1]).
+
+    Keys count Dense layers only (``k`` is the k-th Dense layer); matrix names show the
+    layer's place in ``network.layers``, which a Dropout layer shifts.
+    """
 
     def __init__(self, trace: Trace) -> None:
         self.tutorial = trace.names == "tutorial"
+        self.indices = [layer.index for layer in trace.layers]  # place in network.layers
+        self.position = {index: k for k, index in enumerate(self.indices)}
+        self.dropped = {d.level for d in trace.dropouts}  # levels passed on through a Dropout
         sizes = [trace.x.shape[1]] + [layer.out.shape[1] for layer in trace.layers]
         self.neurons = [self._level(level, size, len(sizes)) for level, size in enumerate(sizes)]
         self.weights: dict[tuple[int, ...], str] = {}
@@ -48,12 +57,13 @@ class Names:
             for j in range(sizes[level]):
                 for i in range(sizes[level - 1]):
                     counter += 1
-                    matrix = f"layer[{level - 1}].weights[{i}, {j}]"
+                    matrix = f"layer[{self.indices[level - 1]}].weights[{i}, {j}]"
                     self.weights[(level - 1, i, j)] = f"w{counter}" if self.tutorial else matrix
 
     def _level(self, level: int, size: int, n_levels: int) -> list[str]:
         if not self.tutorial:
-            return [f"x[{j}]" if level == 0 else f"layer[{level - 1}][{j}]" for j in range(size)]
+            index = self.indices[level - 1] if level else 0
+            return [f"x[{j}]" if level == 0 else f"layer[{index}][{j}]" for j in range(size)]
         if level == 0 or level == n_levels - 1:
             prefix = "i" if level == 0 else "o"
         else:
@@ -61,15 +71,20 @@ class Names:
         return [f"{prefix}{j + 1}" for j in range(size)]
 
     def value(self, level: int, i: int) -> str:
-        """The symbol of the i-th input of the layer above ``level``: i1, or out_h1."""
+        """The symbol of the i-th input of the layer above ``level``: i1, out_h1, or drop_h1
+        when a Dropout layer sits in between."""
         name = self.neurons[level][i]
+        if level in self.dropped:
+            return f"drop_{name}"
         return name if level == 0 else f"out_{name}"
 
     def bias(self, layer: int, j: int | None) -> str:
-        """``b{layer+1}`` for a layer's shared fixed bias (j None), else one neuron's bias."""
+        """``b{layer+1}`` for the shared fixed bias of the Dense layer ``layer`` (j None), else one
+        neuron's bias."""
+        index = self.indices[layer]
         if j is None:
-            return f"b{layer + 1}" if self.tutorial else f"layer[{layer}].bias"
-        return f"b_{self.neurons[layer + 1][j]}" if self.tutorial else f"layer[{layer}].bias[{j}]"
+            return f"b{layer + 1}" if self.tutorial else f"layer[{index}].bias"
+        return f"b_{self.neurons[layer + 1][j]}" if self.tutorial else f"layer[{index}].bias[{j}]"
 
 
 def shared_bias(record: Any) -> bool:
@@ -114,8 +129,10 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         "loss_function": trace.loss_name, "uses_logits": trace.uses_logits,
         "optimizer": trace.optimizer, "learning_rate": trace.learning_rate,
         "layers": layers, "parameters": parameters,
+        "dropouts": dropout_dicts(trace, names.neurons),
         "loss": trace.loss, "data_loss": trace.data_loss,
         "loss_per_output": _plain(trace.loss_per_output), "loss_after": trace.loss_after,
+        "loss_no_dropout": trace.loss_no_dropout,
         "history": [[done, loss] for done, loss in trace.history],
         "final_outputs": _plain(trace.final_outputs), "dry_run": trace.dry_run,
     }  # fmt: skip
@@ -128,18 +145,25 @@ def _plain(array: Any) -> Any:
 def render_html(trace: Trace, precision: int) -> str:
     """Three tables for Jupyter: forward values, the loss, and each parameter's update."""
     names, f = Names(trace), (lambda v: html.escape(fmt(v, precision)))
-    forward = [
-        (names.neurons[k + 1][j], f(layer.net[0, j]), f(layer.out[0, j]))
-        for k, layer in enumerate(trace.layers)
-        for j in range(layer.out.shape[1])
-    ]
+    drops = {d.level: d for d in trace.dropouts}
+    forward = []
+    for level in range(len(trace.layers) + 1):
+        if level:
+            layer = trace.layers[level - 1]
+            forward += [(name, f(layer.net[0, j]), f(layer.out[0, j]))
+                        for j, name in enumerate(names.neurons[level])]  # fmt: skip
+        if level in drops:  # a Dropout's row: its mask in the net column
+            d = drops[level]
+            forward += [(f"drop_{name}", f"× {f(d.mask[0, j])}", f(d.out[0, j]))
+                        for j, name in enumerate(names.neurons[level])]  # fmt: skip
     updates = []
     for p in trace.parameters:
+        k = names.position[p.layer]
         for index in np.ndindex(p.before.shape):
             if p.kind == "weights":
-                name = names.weights[(p.layer, *index)]
+                name = names.weights[(k, *index)]
             else:
-                name = names.bias(p.layer, index[0])
+                name = names.bias(k, index[0])
             after = p.after[index] if p.after is not None else p.before[index]
             grad = p.grad[index] if p.grad is not None else np.nan
             updates.append((name, f(p.before[index]), f(grad), f(after)))
@@ -174,7 +198,9 @@ def render_summary(trace: Trace, precision: int, n_weights: int) -> str:
         [f"layer[{p.layer}].{p.kind}: shape {p.before.shape}, |θ| = {f(_norm(p.before))}"
          for p in trace.parameters],
         [f"layer[{r.index}] ({r.activation}): out from {f(r.out.min())} to {f(r.out.max())}"
-         for r in trace.layers],
+         for r in trace.layers]
+        + [f"layer[{d.index}] (dropout, p = {d.rate:g}): {int((~d.kept).sum())} of {d.mask.size}"
+           f" values dropped, the others × {f(d.scale)}" for d in trace.dropouts],
         [f"E = {f(trace.loss)}"],
         [f"layer[{trace.layers[-1].index}]: |δ| = {f(_norm(trace.layers[-1].delta))}"],
         [f"layer[{r.index}]: |δ| = {f(_norm(r.delta))}" for r in trace.layers[:-1]],

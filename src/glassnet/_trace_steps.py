@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _trace_dropout as dropout
 from ._trace_render import HEADINGS, Names, fmt, shared_bias
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Steps:
         self.weights = [p for p in trace.parameters if p.kind == "weights"]
         self.biases = [p for p in trace.parameters if p.kind == "bias"]
         self.batched = trace.x.shape[0] > 1
+        self.drops = {d.level: d for d in trace.dropouts}  # Dropout layers by the level they mask
 
     def f(self, value: Any) -> str:
         return fmt(value, self.p)
@@ -49,29 +51,37 @@ class Steps:
         self.lines.append(f"  {prefix}{line}")
 
     def inputs(self, k: int) -> np.ndarray:
-        """The inputs of the k-th layer: x, or the previous layer's out."""
+        """The inputs of the k-th layer: x, or the previous layer's out (through any Dropout)."""
+        if k in self.drops:
+            return self.drops[k].out
         return self.t.x if k == 0 else self.t.layers[k - 1].out
 
     # ---------------------------------------------------------------- steps 1-3
     def init(self) -> None:
         sizes = "-".join(str(len(level)) for level in self.n.neurons)
-        acts = ", ".join(layer.activation for layer in self.t.layers)
-        self.say(f"a {sizes} network ({acts}), loss {self.t.loss_name}, {self.t.optimizer}")
+        acts = [layer.activation for layer in self.t.layers]
+        for d in sorted(self.t.dropouts, key=lambda d: -d.level):
+            acts.insert(d.level, f"dropout {d.rate:g}")
+        self.say(f"a {sizes} network ({', '.join(acts)}), loss {self.t.loss_name}, "
+                 f"{self.t.optimizer}")  # fmt: skip
+        for d in self.t.dropouts:
+            dropout.introduce(self, d)
         for w in self.weights:
             for i, j in entries(w.before.shape):
-                name = self.n.weights[(w.layer, i, j)]
+                name = self.n.weights[(self.n.position[w.layer], i, j)]
                 entry = f"layer[{w.layer}].weights[{i}, {j}]"
                 label = f"{name} = {entry}" if name != entry else name
                 self.say(f"{label} = {self.f(w.before[i, j])}")
         for b in self.biases:
             fixed = "" if b.trainable else " (held fixed)"
+            k = self.n.position[b.layer]
             if shared_bias(b):
-                name, entry = self.n.bias(b.layer, None), f"layer[{b.layer}].bias"
+                name, entry = self.n.bias(k, None), f"layer[{b.layer}].bias"
                 label = f"{name} = {entry}" if name != entry else name
                 self.say(f"{label} (every neuron) = {self.f(b.before[0])}{fixed}")
                 continue
             for j in range(b.before.size):
-                self.say(f"{self.n.bias(b.layer, j)} = {self.f(b.before[j])}{fixed}")
+                self.say(f"{self.n.bias(k, j)} = {self.f(b.before[j])}{fixed}")
 
     def bias_name(self, k: int, j: int) -> str:
         return self.n.bias(k, None if shared_bias(self.biases[k]) else j)
@@ -83,6 +93,8 @@ class Steps:
                 ", ".join(f"{a} = {self.f(v)}" for a, v in zip(n.neurons[0], t.x[s], strict=True)),
                 s,
             )
+            if 0 in self.drops:
+                dropout.forward(self, self.drops[0], s)
             for k, layer in enumerate(t.layers):
                 a, w = self.inputs(k)[s], self.weights[k].before
                 for j, name in enumerate(n.neurons[k + 1]):
@@ -94,6 +106,8 @@ class Steps:
                     self.say(f"net_{name} = {formula}{sub} = {self.f(layer.net[s, j])}", s)
                     out = f"{layer.activation}(net_{name})"
                     self.say(f"out_{name} = {out} = {self.f(layer.out[s, j])}", s)
+                if k + 1 in self.drops:
+                    dropout.forward(self, self.drops[k + 1], s)
 
     def loss(self) -> None:
         t, outputs = self.t, self.n.neurons[-1]
@@ -145,11 +159,12 @@ class Steps:
     def hidden_sum(self, k: int, s: int, j: int, name: str) -> None:
         above, w = self.t.layers[k + 1], self.weights[k + 1].before
         is_output = k + 1 == len(self.t.layers) - 1
+        value_of, d = self.n.value(k + 1, j), self.drops.get(k + 1)  # out_h1, or drop_h1
         terms = []
         for m, upper in enumerate(self.n.neurons[k + 2]):
             value = above.delta[s, m] * w[j, m]  # type: ignore[index]
             label = (
-                f"∂E_{upper}/∂out_{name}"
+                f"∂E_{upper}/∂{value_of}"
                 if is_output
                 else f"δ_{upper}·{self.n.weights[(k + 1, j, m)]}"
             )
@@ -157,9 +172,12 @@ class Steps:
                 self.say(f"{label} = δ_{upper} × {self.n.weights[(k + 1, j, m)]} = "
                          f"{self.f(above.delta[s, m])} × {self.f(w[j, m])} = {self.f(value)}", s)  # type: ignore[index]  # fmt: skip
             terms.append(self.f(value))
-        total = self.f(layer_grad(self.t.layers[k], s, j))
+        grad_out = layer_grad(self.t.layers[k], s, j)
+        total = grad_out if d is None else d.grad_out[s, j]  # type: ignore[index]
         shown = " + ".join(terms) + " = " if len(terms) <= MAX_TERMS else ""
-        self.say(f"∂E/∂out_{name} = {shown}{total}", s)
+        self.say(f"∂E/∂{value_of} = {shown}{self.f(total)}", s)
+        if d is not None:  # the mask's factor: ∂drop/∂out = m
+            dropout.backward(self, d, s, j, name, grad_out)
 
     def delta(self, layer: LayerRecord, s: int, j: int, name: str) -> None:
         d = self.f(layer.delta[s, j])  # type: ignore[index]
@@ -211,7 +229,10 @@ class Steps:
         if layer.grad_out is None or layer.dout_dnet is None:
             return f"{lhs} = δ_{target} × {dnet} = {self.f(d)} × {self.f(a)} = {value}"
         g, dd = self.f(layer.grad_out[s, j]), self.f(layer.dout_dnet[s, j])
-        chain = f"∂E/∂out_{target} × ∂out_{target}/∂net_{target} × {dnet}"
+        first = f"∂E/∂out_{target}"
+        if k + 1 in self.drops:  # ∂E/∂out = ∂E/∂drop × m: the mask is a factor of the product
+            first, g = dropout.chain(self, self.drops[k + 1], s, j, target)
+        chain = f"{first} × ∂out_{target}/∂net_{target} × {dnet}"
         return f"{lhs} = {chain} = {g} × {dd} × {self.f(a)} = {value}"
 
     # ---------------------------------------------------------------- steps 6-7
@@ -223,18 +244,15 @@ class Steps:
                 continue
             for index in entries(p.before.shape):
                 self.say(self.update_line(p, index))
-        fixed = sorted({self.n.bias(b.layer, None) for b in self.biases if shared_bias(b)})
+        fixed = sorted({self.n.bias(k, None) for k, b in enumerate(self.biases) if shared_bias(b)})
         if fixed:
             self.say(f"{', '.join(fixed)} held fixed (train_bias=False)")
         if t.dry_run:
             self.say("dry run: the parameters and the optimizer were restored afterwards")
 
     def update_line(self, p: ParameterRecord, index: tuple[int, ...]) -> str:
-        name = (
-            self.n.weights[(p.layer, *index)]
-            if p.kind == "weights"
-            else self.n.bias(p.layer, index[0])
-        )
+        k = self.n.position[p.layer]
+        name = self.n.weights[(k, *index)] if p.kind == "weights" else self.n.bias(k, index[0])
         old, grad, new = p.before[index], p.grad[index], p.after[index]  # type: ignore[index]
         share = ""
         if p.penalty_grad is not None:
@@ -249,8 +267,11 @@ class Steps:
 
     def iteration(self) -> None:
         t = self.t
-        self.say(f"E before the update = {self.f(t.loss)}")
-        self.say(f"E after {t.history[-1][0]} update(s) = {self.f(t.loss_after)}")
+        if t.loss_no_dropout is not None:
+            dropout.losses(self)
+        else:
+            self.say(f"E before the update = {self.f(t.loss)}")
+            self.say(f"E after {t.history[-1][0]} update(s) = {self.f(t.loss_after)}")
         if len(t.history) > 2:
             self.say("iterations | loss")
             for done, loss in t.history:

@@ -216,6 +216,12 @@ class Dropout:
         self._workspace = Workspace()
         self._m: np.ndarray | None = None
 
+    @property
+    def mask(self) -> np.ndarray | None:
+        """``m`` of the last forward pass, ``(n_samples, n_features)``: ``0`` where an input was
+        dropped, ``1 / (1 - rate)`` where it was kept; None when the pass was the identity."""
+        return self._m
+
     def parameters(self) -> list[Parameter]:
         return []
 

@@ -5,7 +5,9 @@
 each hook (``net``, ``out``, ``δ``, gradients, values before and after the update). Nothing is
 recomputed here, so the trace cannot drift from training. The only derived numbers are the
 chain-rule factors ``∂out/∂net``, taken from ``activation.derivative``, the function the
-backward pass itself uses.
+backward pass itself uses. A :class:`~glassnet.Dropout` layer shows the mask the engine drew
+for the step, ``drop = out · m``, and ``m`` as its factor going back (see
+:mod:`glassnet._trace_dropout`).
 
 For a batch, the loss is the (weighted) mean of the per-sample losses ``E_s``, so every
 gradient is ``Σ_s c_s ∂E_s/∂θ`` with ``c_s = 1/n`` (or ``w_s / Σ w``). The trace stores the
@@ -28,8 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from . import _trace_dropout as dropout
+from ._trace_dropout import DropoutRecord
 from ._trace_render import render_html, render_text, to_dict
 from ._validation import check_int, describe
+from .layers import Dropout
 from .optimizers import SGD, as_optimizer
 from .recording import Recorder
 from .training import train_step
@@ -82,11 +87,13 @@ class Trace:
     names: str  # "tutorial" or "matrix"
     layers: list[LayerRecord] = field(default_factory=list)
     parameters: list[ParameterRecord] = field(default_factory=list)
+    dropouts: list[DropoutRecord] = field(default_factory=list)
     loss: float = float("nan")
     data_loss: float = float("nan")
     loss_per_output: np.ndarray | None = None  # E_s,j, shape (n_samples, n_outputs)
     learning_rate: float = float("nan")
     loss_after: float = float("nan")
+    loss_no_dropout: float | None = None  # E before the update with dropout off (predicting)
     history: list[tuple[int, float]] = field(default_factory=list)  # (iterations done, loss)
     final_outputs: np.ndarray | None = None
     precision: int = 9
@@ -125,6 +132,9 @@ class TraceRecorder(Recorder):
                 self.trace.parameters.append(record)
 
     def layer_forward(self, index: int, layer: Any, x: np.ndarray, out: np.ndarray) -> None:
+        if isinstance(layer, Dropout):
+            dropout.record_forward(self.trace, index, layer, x, out)
+            return
         net = getattr(layer, "net", None)
         name = getattr(getattr(layer, "activation", None), "name", "")
         self.trace.layers.append(LayerRecord(index, name, _copy(net, out), out.copy()))
@@ -137,6 +147,9 @@ class TraceRecorder(Recorder):
     def layer_backward(
         self, index: int, layer: Any, grad_out: np.ndarray | None, grad_in: np.ndarray | None
     ) -> None:
+        if isinstance(layer, Dropout):
+            dropout.record_backward(self.trace, index, grad_out, grad_in)  # type: ignore[arg-type]
+            return
         record = next(r for r in self.trace.layers if r.index == index)
         scale = self.trace.sample_scale[:, np.newaxis]
         if grad_out is not None:
@@ -176,6 +189,7 @@ def trace_step(
     iterations: int = 1,
     names: str = "auto",
     precision: int = 9,
+    rng: Any = None,
 ) -> Trace:
     """Run one real training step of ``network`` on ``X``, ``Y`` and return its :class:`Trace`.
 
@@ -194,8 +208,12 @@ def trace_step(
         ``"auto"`` uses the tutorials' names (i1, h1, o1, w1...) up to 20 weights.
     precision : int
         Decimals printed by ``str(trace)``.
+    rng : int, Generator or None
+        As ``fit``'s ``rng``: Dropout layers without a generator of their own draw their masks
+        from it, so the traced step equals ``fit``'s first full-batch step with the same
+        ``rng``. None keeps each layer's generator.
     """
-    _check_traceable(network)
+    dropout.check_layers(network)
     x = network.check_inputs(X)
     y = network.check_targets(Y, x.shape[0])
     w = network.check_sample_weight(sample_weight, x.shape[0])
@@ -205,33 +223,28 @@ def trace_step(
     if optimizer is None:
         optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.5)
     optimizer = as_optimizer(optimizer)
+    generators = dropout.save_generators(network)
     if dry_run:  # the step runs on a copy of the optimizer that shares the parameters
         saved = [(p.value.copy(), p.grad.copy()) for p in network.all_parameters()]
         optimizer = copy.deepcopy(optimizer, {id(p): p for p in network.all_parameters()})
+    dropout.hand_rng(network, rng)
     trace = _new_trace(network, optimizer, x, y, w, names, precision, dry_run)
     try:  # as in fit, overflow shows up as TrainingDiverged rather than as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             _run(trace, network, optimizer, x, y, w, iterations)
     finally:  # a dry run restores the parameters even when training diverged
-        if dry_run:
+        if dry_run:  # ... and the dropout generators, so the next step draws the same masks
             for parameter, (value, grad) in zip(network.all_parameters(), saved, strict=True):
                 parameter.value[...], parameter.grad[...] = value, grad
+            dropout.restore_generators(generators)
     return trace
-
-
-def _check_traceable(network: Any) -> None:
-    """The trace shows Dense layers, neuron by neuron; refuse others at the door."""
-    for index, layer in enumerate(network.layers):
-        if not (hasattr(layer, "weights") and hasattr(layer, "activation")):
-            raise ValueError(
-                f"trace shows networks of Dense layers only; layers[{index}] is {describe(layer)}"
-                " (trace a copy of the network without it)"
-            )
 
 
 def _run(trace: Trace, network: Any, optimizer: Any, x: Any, y: Any, w: Any, n: int) -> None:
     """The traced step, then ``n - 1`` plain steps with the loss kept at checkpoints."""
     recorder = TraceRecorder(trace, network)
+    if any(isinstance(layer, Dropout) for layer in network.layers):
+        trace.loss_no_dropout = network.loss(x, y, w)  # a forward pass that draws no mask
     trace.history.append((0, train_step(network, optimizer, x, y, w, recorder)))
     for done in range(1, n):
         loss = train_step(network, optimizer, x, y, w)

@@ -261,6 +261,7 @@ def test_fit(kind, dtype, X, Y, w, options, optimizer, learning_rate) -> None:
             "iterations": st.one_of(st.integers(-1, 3), junk()),
             "names": st.one_of(st.sampled_from(["auto", "tutorial", "matrix"]), junk()),
             "precision": st.one_of(st.integers(-1, 12), junk()),
+            "rng": st.one_of(st.none(), st.integers(-1, 5), junk()),
         },
     ),
 )
@@ -268,7 +269,7 @@ def test_trace(kind, X, Y, w, optimizer, learning_rate, options) -> None:
     network = _network(kind, np.float64)
     count("Network.trace")
     opt = make_optimizer(optimizer, learning_rate)
-    names = [*DATA_NAMES, "iterations", "names", "precision", "loss", "optimizer", "layers"]
+    names = [*DATA_NAMES, "iterations", "names", "precision", "loss", "optimizer", "layers", "rng"]
     with no_hang(20):
         trace = check_outcome(
             lambda: network.trace(X, Y, optimizer=opt, sample_weight=w, **options),

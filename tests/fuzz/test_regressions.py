@@ -18,15 +18,34 @@ def test_an_array_passed_as_a_size_gets_a_one_line_message() -> None:
     assert len(str(e.value)) < 150 and "\n" not in str(e.value)
 
 
-def test_trace_refuses_a_network_with_dropout_at_the_door() -> None:
+class Scale:
+    """A layer of the engine's protocol that the trace does not know how to show."""
+
+    def parameters(self) -> list[object]:
+        return []
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return 2.0 * x
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray:
+        return 2.0 * grad
+
+    def __repr__(self) -> str:
+        return "Scale()"
+
+
+def test_trace_shows_dropout_and_refuses_other_layers_at_the_door() -> None:
     # network.trace(...) on Dense-Dropout-Dense raised AttributeError ('Dropout' object has no
-    # attribute 'activation') halfway through the step, after changing the parameters
+    # attribute 'activation') halfway through the step, after changing the parameters; the
+    # trace now shows dropout, and still refuses a layer it cannot show before the step
     net = gn.Network(
         [gn.Dense(3, 4, "relu", rng=0), gn.Dropout(0.3), gn.Dense(4, 1, "sigmoid", rng=1)],
         loss="binary_cross_entropy",
     )
+    assert len(net.trace(np.ones((2, 3)), np.array([[0.0], [1.0]]), rng=0).dropouts) == 1
+    net.layers[1] = Scale()
     before = net.get_weights()
-    with pytest.raises(ValueError, match=r"Dense layers only; layers\[1\] is Dropout\(0.3\)"):
+    with pytest.raises(ValueError, match=r"Dense and Dropout layers only; layers\[1\] is Scale"):
         net.trace(np.ones((2, 3)), np.array([[0.0], [1.0]]))
     assert all(np.array_equal(a, b) for a, b in zip(before, net.get_weights(), strict=True))
 

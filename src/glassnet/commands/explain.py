@@ -10,13 +10,17 @@ held fixed as published). A user's own small network is given layer by layer::
 ``;``, entries by ``,``. ``--bias`` takes one number for the whole layer or one per neuron;
 given once it applies to every layer (``--bias 0`` is seed 000's variant of the example).
 ``--input`` and ``--target`` take one sample as ``a,b``, or a batch as ``a,b;c,d``.
+``--dropout P`` puts a Dropout layer of rate ``P`` after each hidden layer: the step shows the
+mask it draws (from ``--seed``), the scaling ``1/(1 − P)`` and the mask's chain-rule factor.
 
 A saved model (``glassnet train --out MODEL``) is walked on one row of a data file::
 
     glassnet explain --model model.safetensors --data data.csv --row 3 --json
 
 The row goes through the model's own preprocessing; ``--data`` defaults to the bundled
-breast-cancer data for a model trained on it. The model file is not changed.
+breast-cancer data for a model trained on it. The model file is not changed. A model trained
+with ``--dropout`` is walked through a training step with its dropout on, the masks drawn from
+``--seed`` (predicting, dropout is the identity; the step says so).
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="train N iterations; show the loss table",
     )
     add("--update-biases", action="store_true", help="train the biases too, one per neuron")
+    add("--dropout", type=float, default=0.0, metavar="P", help="dropout rate after hidden layers")
+    add("--seed", type=int, default=0, help="seed of the dropout masks (default 0)")
     add("--precision", type=int, default=9, metavar="K", help="decimals printed (default 9)")
     add("--json", action="store_true", help="print the trace as JSON")
     add("--model", metavar="MODEL", help="explain a step of a model saved by `glassnet train`")
@@ -86,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         x = parse_matrix(args.input or "0.05,0.10", "--input")
         y = parse_matrix(args.target or "0.01,0.99", "--target")
         dry_run = False
+    if args.seed < 0:
+        raise CommandError(f"--seed must be >= 0, got {args.seed}")
     if args.iterations < 1:
         raise CommandError(f"--iterations must be >= 1, got {args.iterations}")
     if not 0 <= args.precision <= 17:
@@ -94,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--lr must be a positive number, got {args.lr}")
     trace = network.trace(
         x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
-        precision=args.precision, dry_run=dry_run,
+        precision=args.precision, dry_run=dry_run, rng=args.seed,
     )  # fmt: skip
     if args.json:
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
@@ -109,8 +117,10 @@ def model_row(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray]:
     from ._common import encode_target, load_model, warnings_to_stderr
     from .train import BUNDLED_SOURCE, bundled_frame
 
-    if args.weights or args.input or args.target:
-        raise CommandError("--model cannot be combined with --weights, --input or --target")
+    if args.weights or args.input or args.target or args.dropout:
+        raise CommandError(
+            "--model cannot be combined with --weights, --input, --target or --dropout"
+        )
     model = load_model(args.model)
     if args.data is not None:
         frame = read_table(args.data)
@@ -123,24 +133,20 @@ def model_row(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray]:
     features, y = split_target(frame.iloc[[args.row]], model.metadata["target"])
     with warnings_to_stderr():
         x = model.preprocessor.transform(features)
-    return without_dropout(model.network), x, encode_target(y, model.metadata)
+    note_dropout(model.network, args.seed)
+    return model.network, x, encode_target(y, model.metadata)
 
 
-def without_dropout(network: Any) -> Any:
-    """The network with its Dropout layers left out (they are the identity when predicting),
-    saying so: the trace walks Dense layers, and a training step's mask would be random."""
+def note_dropout(network: Any, seed: int) -> None:
+    """Say that a dropout model's step depends on its masks, and where they come from."""
     from ..layers import Dropout
-    from ..network import Network
 
-    kept = [layer for layer in network.layers if not isinstance(layer, Dropout)]
-    if len(kept) == len(network.layers):
-        return network
-    print(
-        "glassnet: warning: the walk-through leaves out the model's dropout layers "
-        "(the step is shown as if dropout were off)",
-        file=sys.stderr,
-    )
-    return Network(kept, loss=network.loss_function)
+    if any(isinstance(layer, Dropout) for layer in network.layers):
+        print(
+            f"glassnet: note: the model has dropout: this training step drops units with masks "
+            f"drawn from --seed {seed} (another seed, another step); predicting, dropout is off",
+            file=sys.stderr,
+        )
 
 
 def build_network(args: argparse.Namespace) -> Any:
@@ -155,7 +161,11 @@ def build_network(args: argparse.Namespace) -> Any:
             raise CommandError(
                 f"{option} must be given once or once per layer ({len(weights)}), got {len(values)}"
             )
-    layers = []
+    if not 0.0 <= args.dropout < 1.0:
+        raise CommandError(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.dropout and len(weights) < 2:
+        raise CommandError("--dropout needs a hidden layer: give --weights twice or more")
+    layers: list[Any] = []
     for index, text in enumerate(weights):
         w = parse_matrix(text, f"--weights (layer {index})")
         b = parse_row(biases[index if len(biases) > 1 else 0], f"--bias (layer {index})")
@@ -168,6 +178,8 @@ def build_network(args: argparse.Namespace) -> Any:
             gn.Dense(w.shape[0], w.shape[1], activation, weights=w, bias=b if b.size > 1 else b[0],
                      train_bias=args.update_biases)
         )  # fmt: skip
+        if args.dropout and index < len(weights) - 1:  # after each hidden layer, as in train
+            layers.append(gn.Dropout(args.dropout))
     return gn.Network(layers, loss=args.loss)
 
 
