@@ -262,3 +262,15 @@ def test_an_optimizer_its_parameters_no_longer_describe_is_not_saved(tmp_path, c
     loaded = MLPRegressor.load(tmp_path / "m.safetensors")
     assert not hasattr(loaded, "_optimizer") and not read_model_file(tmp_path / "m.safetensors")[2]
     assert loaded._no_improvement_count == reg._no_improvement_count > 0
+
+
+def test_a_random_state_holding_a_cached_gaussian_continues_its_stream(tmp_path):
+    generator = np.random.RandomState(5)
+    clf = _quietly(_estimator(MLPClassifier, dict(random_state=generator)).fit, X,
+                   TARGETS[MLPClassifier])  # fmt: skip
+    generator.standard_normal()  # draws two, returns one and caches the other: has_gauss = 1
+    clf.save(tmp_path / "m.safetensors")
+    state = read_model_file(tmp_path / "m.safetensors")[1]["estimator"]["training_state"]
+    assert state["random_state"]["has_gauss"] == 1
+    loaded = MLPClassifier.load(tmp_path / "m.safetensors").random_state
+    assert loaded.standard_normal(3).tolist() == generator.standard_normal(3).tolist()
