@@ -14,7 +14,7 @@ import pytest
 
 from glassnet.cli import main
 from glassnet.commands import _loop
-from glassnet.io import load_network, save_network
+from glassnet.io import load_network, read_model_file, save_network
 
 from .conftest import require_datasets
 
@@ -114,6 +114,21 @@ def test_info_and_plot(tmp_path, capsys):
     assert main(["plot", str(model), str(tmp_path / "two.csv")]) == 0
     for suffix in ("loss", "network", "boundary"):
         assert (tmp_path / f"two-{suffix}.png").stat().st_size > 1000
+
+
+def test_predict_and_evaluate_read_a_model_file_with_extra_tensors(tmp_path, table, capsys):
+    model, extended = tmp_path / "m.safetensors", tmp_path / "x.safetensors"
+    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 0
+    network, metadata, _ = read_model_file(model)
+    save_network(extended, network, metadata, {"optimizer/layers.0.bias/m": np.ones(16)})
+    outputs = []
+    for path in (model, extended):
+        capsys.readouterr()
+        assert main(["predict", str(path), str(table), "--proba"]) == 0
+        assert main(["evaluate", str(path), str(table)]) == 0
+        assert main(["info", str(path)]) == 0
+        outputs.append(capsys.readouterr().out.replace(str(path), "MODEL"))
+    assert outputs[0] == outputs[1] and "accuracy" in outputs[0]
 
 
 def test_new_category_at_predict_time_warns(tmp_path, table, capsys):

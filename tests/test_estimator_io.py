@@ -130,11 +130,13 @@ def test_what_cannot_be_saved_or_loaded_is_refused(tmp_path):
     ]  # fmt: skip
 
 
-def test_a_numpy_integer_seed_is_saved_and_a_generator_is_not(tmp_path):
+def test_a_numpy_integer_seed_is_saved_and_a_random_state_object_with_its_state(tmp_path):
     X, y = load_iris(return_X_y=True)
     clf = _fit(MLPClassifier((3,), max_iter=3, random_state=np.int64(3)), X, y)
     clf.save(tmp_path / "m.safetensors")
     assert MLPClassifier.load(tmp_path / "m.safetensors").random_state == 3
     other = _fit(MLPClassifier((3,), max_iter=3, random_state=np.random.RandomState(0)), X, y)
     other.save(tmp_path / "r.safetensors")
-    assert MLPClassifier.load(tmp_path / "r.safetensors").random_state is None
+    loaded = MLPClassifier.load(tmp_path / "r.safetensors").random_state
+    assert isinstance(loaded, np.random.RandomState) and loaded is not other.random_state
+    assert np.array_equal(loaded.randint(2**31, size=5), other.random_state.randint(2**31, size=5))

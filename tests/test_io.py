@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.io import load_network, save_network
+from glassnet.io import load_network, read_model_file, save_network
 
 
 def _network(dtype: type = np.float64) -> gn.Network:
@@ -44,6 +44,38 @@ def test_network_save_and_load_methods(tmp_path):
     loaded = gn.Network.load(tmp_path / "n.safetensors")
     assert loaded.loss_function.delta == 0.5
     assert np.array_equal(loaded.get_weights()[0], network.get_weights()[0])
+
+
+def test_extra_tensors_travel_beside_the_network_and_network_loaders_skip_them(tmp_path):
+    network, path = _network(np.float32), tmp_path / "m.safetensors"
+    extra = {"optimizer/layers.0.weights/m": np.full((3, 4), 0.5, np.float32),
+             "random_state/key": np.arange(624, dtype=np.uint32)}  # fmt: skip
+    save_network(path, network, {"note": 1}, extra)
+    loaded, metadata = load_network(path)
+    assert metadata == {"note": 1} and len(loaded.layers) == 2
+    for saved, restored in zip(network.get_weights(), loaded.get_weights(), strict=True):
+        assert np.array_equal(saved, restored)
+    assert isinstance(gn.Network.load(path), gn.Network)
+    again, metadata, found = read_model_file(path)
+    assert np.array_equal(
+        again.predict(np.ones((2, 3), np.float32)), network.predict(np.ones((2, 3), np.float32))
+    )
+    assert sorted(found) == sorted(extra) and metadata == {"note": 1}
+    for name, array in extra.items():
+        assert found[name].dtype == array.dtype and np.array_equal(found[name], array)
+    save_network(tmp_path / "plain.safetensors", network)
+    assert read_model_file(tmp_path / "plain.safetensors")[2] == {}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"layers.0.weights": np.zeros((3, 4))}, {"m": np.zeros(2)}, {"optimizer/m": [0.0, 1.0]}],
+    ids=["a-model-tensor-name", "no-slash", "not-an-array"],
+)
+def test_extra_tensors_must_be_arrays_named_with_a_slash(tmp_path, extra):
+    with pytest.raises(ValueError, match="extra_tensors must map names holding a '/' to arrays"):
+        save_network(tmp_path / "m.safetensors", _network(), None, extra)
+    assert not list(tmp_path.iterdir())
 
 
 def test_save_replaces_atomically_and_leaves_no_temporary(tmp_path):

@@ -208,3 +208,117 @@ def test_lbfgs_respects_max_iter_and_validates():
         LBFGS(max_iter=0)
     with pytest.raises(ValueError, match="tol must be > 0"):
         LBFGS(tol=0.0)
+
+
+STATEFUL = {
+    "sgd": lambda: SGD(0.05),
+    "momentum": lambda: SGD(0.05, momentum=0.9),
+    "nesterov": lambda: SGD(0.05, momentum=0.9, nesterov=True),
+    "rmsprop": lambda: RMSprop(0.01),
+    "adagrad": lambda: Adagrad(0.1, initial_accumulator_value=0.1),
+    "adadelta": lambda: Adadelta(1.0),
+    "adam": lambda: Adam(0.05),
+    "adamw": lambda: AdamW(0.05, weight_decay=0.1),
+    "adam-scheduled": lambda: Adam(StepDecay(0.05, step_size=3, gamma=0.5)),
+}
+
+
+def _pair(dtype=np.float64):
+    """A weight matrix and a bias, with gradients of the bowl ``0.5 Σ a x²``."""
+    w = Parameter(np.arange(6, dtype=dtype).reshape(2, 3) / 5 - 0.4, "weights")
+    b = Parameter(np.array([0.3, -0.2, 0.1], dtype=dtype), "bias", regularized=False)
+    return [w, b]
+
+
+def _steps(optimizer, parameters, steps):
+    for _ in range(steps):
+        for k, p in enumerate(parameters):
+            p.grad[...] = (k + 1.5) * p.value + 0.1
+        optimizer.step(parameters)
+
+
+@pytest.mark.parametrize("kind", list(STATEFUL))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_state_dict_continues_bit_for_bit_in_a_fresh_optimizer(kind, dtype):
+    original, parameters = STATEFUL[kind](), _pair(dtype)
+    _steps(original, parameters, 7)
+    state = original.state_dict(parameters)
+    copies = [Parameter(p.value.copy(), p.name, regularized=p.regularized) for p in parameters]
+    resumed = STATEFUL[kind]()
+    resumed.load_state_dict(copies, state)
+    assert resumed.iterations == original.iterations == 7
+    assert resumed.current_learning_rate == original.current_learning_rate
+    _steps(original, parameters, 5)
+    _steps(resumed, copies, 5)
+    for p, q in zip(parameters, copies, strict=True):
+        assert q.value.dtype == dtype and np.array_equal(p.value, q.value)
+
+
+def test_state_dict_holds_copies_of_the_state_and_no_temporaries():
+    optimizer, parameters = Adadelta(1.0), _pair()
+    _steps(optimizer, parameters, 2)
+    state = optimizer.state_dict(parameters)
+    assert [sorted(b) for b in state["buffers"]] == [["u", "v"], ["u", "v"]]  # no scratch, Δ
+    assert state["iterations"] == 2 and state["learning_rate"] == 1.0
+    state["buffers"][0]["v"][...] = 99.0
+    assert not np.any(optimizer._state[parameters[0]]["v"] == 99.0)
+    plain = SGD(0.1)
+    _steps(plain, parameters, 1)
+    assert plain.state_dict(parameters)["buffers"] == [{}, {}]  # SGD without momentum: none
+    assert Adam(StepDecay(0.1, 2)).state_dict(parameters)["learning_rate"] is None
+
+
+def test_load_state_dict_sets_a_changed_learning_rate_and_keeps_a_schedule():
+    parameters = _pair()
+    adaptive = SGD(0.1, momentum=0.5)
+    _steps(adaptive, parameters, 2)
+    adaptive.learning_rate = 0.02  # as scikit-learn's 'adaptive' rule does between epochs
+    resumed = SGD(0.1, momentum=0.5)
+    resumed.load_state_dict(parameters, adaptive.state_dict(parameters))
+    assert resumed.learning_rate == 0.02
+    schedule = StepDecay(0.1, step_size=2, gamma=0.5)
+    scheduled = Adam(schedule)
+    scheduled.load_state_dict(parameters, {"iterations": 4, "learning_rate": None,
+                                           "buffers": [{}, {}]})  # fmt: skip
+    assert scheduled.learning_rate is schedule and scheduled.current_learning_rate == 0.025
+
+
+def _adam_state():
+    optimizer, parameters = Adam(0.1), _pair()
+    _steps(optimizer, parameters, 3)
+    return parameters, optimizer.state_dict(parameters)
+
+
+@pytest.mark.parametrize(
+    ("edit", "error", "message"),
+    [
+        (lambda s: s.pop("iterations"), TypeError, "state must be a dict from state_dict"),
+        (lambda s: s.__setitem__("iterations", -1), ValueError, "iterations'] must be >= 0"),
+        (lambda s: s.__setitem__("iterations", 2.5), TypeError, "iterations'] must be an int"),
+        (lambda s: s.__setitem__("learning_rate", 0.0), ValueError, "learning_rate'] must be >"),
+        (lambda s: s["buffers"].pop(), ValueError, r"buffers'\] must be a list of 2 dicts"),
+        (lambda s: s["buffers"][1].pop("v"), ValueError, r"\[1\] must hold the buffers \['m', 'v'"),
+        (lambda s: s["buffers"][0].__setitem__("velocity", np.zeros((2, 3))), ValueError,
+         r"\[0\] must hold the buffers"),
+        (lambda s: s["buffers"][0].__setitem__("m", np.zeros((3, 2))), ValueError,
+         r"\['m'\] must be a float64 array of shape \(2, 3\).*got array of shape \(3, 2\)"),
+        (lambda s: s["buffers"][1].__setitem__("v", np.zeros(3, np.float32)), ValueError,
+         r"\['v'\] must be a float64 array of shape \(3,\)"),
+        (lambda s: s["buffers"][1].__setitem__("v", [0.0, 0.0, 0.0]), ValueError,
+         "must be a float64 array"),
+        (lambda s: s["buffers"][1]["m"].__setitem__(0, np.nan), ValueError, "NaN or infinite"),
+        (lambda s: s["buffers"].__setitem__(0, None), ValueError, r"\[0\] must hold the buffers"),
+    ],
+)  # fmt: skip
+def test_load_state_dict_refuses_a_malformed_state_and_changes_nothing(edit, error, message):
+    parameters, state = _adam_state()
+    edit(state)
+    optimizer = Adam(0.1)
+    _steps(optimizer, parameters, 1)
+    before = optimizer.state_dict(parameters)
+    with pytest.raises(error, match=message):
+        optimizer.load_state_dict(parameters, state)
+    after = optimizer.state_dict(parameters)
+    assert after["iterations"] == before["iterations"] == 1
+    for old, new in zip(before["buffers"], after["buffers"], strict=True):
+        assert all(np.array_equal(old[k], new[k]) for k in ("m", "v"))

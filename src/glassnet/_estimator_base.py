@@ -138,9 +138,9 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------- model files
     def save(self, path: Any) -> None:
-        """Write the fitted estimator to a glassnet model file: safetensors, the format of
-        :meth:`glassnet.Network.save`, with the parameters and fitted attributes as JSON
-        metadata (no pickle). Callbacks and the optimizer's state are not saved."""
+        """Write the fitted estimator to a model file (safetensors, as ``Network.save``; no
+        pickle): parameters, fitted attributes and the training state, so that training
+        after :meth:`load` continues exactly as here. Callbacks are not saved."""
         from ._estimator_io import save_estimator
 
         save_estimator(path, self)

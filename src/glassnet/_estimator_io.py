@@ -5,10 +5,14 @@ parameters as tensors, and in its JSON metadata, under ``"estimator"``, the esti
 its parameters (``get_params()``) and its fitted attributes (``classes_``, ``loss_curve_``,
 ``n_iter_``, ...). ``glassnet.Network.load`` reads such a file too (it gets the network).
 
-Not saved: ``callbacks`` (code, which a model file never holds: saving refuses them) and the
-optimizer's state (moments, velocities): ``partial_fit`` or ``warm_start`` after loading starts
-a fresh optimizer from the saved parameters. A ``random_state`` that is not an int is saved as
-None (it only matters for further training).
+It also holds the training state (:mod:`glassnet._estimator_state`: the optimizer's buffers,
+step count and learning rate, the stopping count, the random generators), so ``partial_fit``
+or a ``warm_start`` fit after loading gives bit for bit what it gives on the estimator that was
+saved. A file written before glassnet saved that state still loads; training continues from it
+with a fresh optimizer.
+
+Not saved: ``callbacks`` (code, which a model file never holds: saving refuses them), and the
+state of a generator that no file can hold (``random_state=None``, NumPy's global one).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from .io import load_network, save_network
+from ._estimator_state import restore_training_state, training_state
+from .io import read_model_file, save_network
 
 FITTED = (
     "n_iter_",
@@ -56,17 +61,19 @@ def save_estimator(path: str | os.PathLike[str], estimator: Any) -> None:
         fitted["y_type_"] = estimator._label_binarizer.y_type_
     else:
         fitted["y_was_1d"] = bool(estimator._y_was_1d)
+    state, tensors = training_state(estimator)
     document = {
         "class": type(estimator).__name__,
         "params": _params(estimator),
         "fitted": fitted,
+        "training_state": state,
     }
-    save_network(path, estimator.network_, {"estimator": document})
+    save_network(path, estimator.network_, {"estimator": document}, tensors)
 
 
 def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
     """Read a model file written by :func:`save_estimator` for ``cls``; ``ValueError`` if not."""
-    network, metadata = load_network(path)
+    network, metadata, extra = read_model_file(path)
     document = metadata.get("estimator")
     if not isinstance(document, dict) or document.get("class") != cls.__name__:
         found = document.get("class") if isinstance(document, dict) else "no estimator"
@@ -89,7 +96,7 @@ def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
         _restore_labels(estimator, fitted)
     else:
         estimator._y_was_1d = bool(fitted.get("y_was_1d", True))
-    estimator._no_improvement_count = 0
+    restore_training_state(estimator, document.get("training_state"), extra, path)
     return estimator
 
 
@@ -115,7 +122,7 @@ def _params(estimator: Any) -> dict[str, Any]:
     seed = params.get("random_state")
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         params["random_state"] = int(seed)  # NumPy integers too
-    elif seed is not None:  # a RandomState or Generator object: its state is not saved
+    elif seed is not None:  # a RandomState: its state is in the training state
         params["random_state"] = None
     weights = params.get("class_weight")
     if isinstance(weights, dict):  # JSON keys are text; labels may be numbers

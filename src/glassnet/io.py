@@ -10,6 +10,10 @@ its metadata holds one JSON document under the key ``"glassnet"``::
                                   "activation": "relu", "train_bias": true}, ...]},
      "metadata": {...whatever the caller adds: preprocessing, classes, history...}}
 
+A front end may keep more arrays beside the model: tensors whose name holds a ``/``, such as an
+estimator's optimizer state ``optimizer/layers.0.weights/m``. They are no part of the network:
+:func:`load_network` skips them and :func:`read_model_file` returns them too.
+
 Why this format: loading a safetensors file reads numbers and text only, so a model from a
 stranger cannot run code (a pickle can). Loading checks every tensor's name, shape and dtype
 against the architecture before building the network, and reads a bounded header first, so a
@@ -40,15 +44,29 @@ _LOSS_OPTIONS = ("delta", "from_logits")  # constructor arguments a loss may car
 
 
 # ----------------------------------------------------------------------------- saving
-def save_network(path: str | os.PathLike[str], network: Network, metadata: Any = None) -> None:
+def save_network(
+    path: str | os.PathLike[str],
+    network: Network,
+    metadata: Any = None,
+    extra_tensors: dict[str, np.ndarray] | None = None,
+) -> None:
     """Write ``network`` (and JSON-serializable ``metadata``) to the model file ``path``.
 
-    The write is atomic: a temporary file in the same folder is renamed over ``path`` only when
-    complete. Raises ``TypeError`` if ``metadata`` is not JSON-serializable.
+    ``extra_tensors`` are arrays kept beside the model, each named with a ``/``
+    (``"optimizer/layers.0.weights/m"``). The write is atomic: a temporary file in the same
+    folder is renamed over ``path`` only when complete. Raises ``TypeError`` if ``metadata``
+    is not JSON-serializable.
     """
     from safetensors.numpy import save
 
     tensors, architecture = _describe(network)
+    for name, array in (extra_tensors or {}).items():
+        if not isinstance(name, str) or "/" not in name or not isinstance(array, np.ndarray):
+            raise ValueError(
+                f"extra_tensors must map names holding a '/' to arrays, got {name!r}: "
+                f"{type(array).__name__}"
+            )
+        tensors[name] = np.ascontiguousarray(array)
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -144,6 +162,15 @@ def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]
     glassnet model file: a missing or truncated file, a pickle, a tampered header, tensors whose
     names, shapes or dtypes disagree with the stored architecture.
     """
+    network, metadata, _ = read_model_file(path)
+    return network, metadata
+
+
+def read_model_file(
+    path: str | os.PathLike[str],
+) -> tuple[Network, dict[str, Any], dict[str, np.ndarray]]:
+    """:func:`load_network`, plus the extra tensors (names holding a ``/``) by name; the
+    caller checks those (only their names and the file's integrity are checked here)."""
     source = Path(path)
     if not source.is_file():
         raise ValueError(f"model file {str(source)!r} does not exist")
@@ -163,7 +190,8 @@ def load_network(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]
         raise ValueError(f"{source}: corrupt model file ({_first_line(error)})") from None
     network = _build(architecture, tensors, source)
     metadata = document.get("metadata", {})
-    return network, metadata if isinstance(metadata, dict) else {}
+    extra = {name: array for name, array in tensors.items() if "/" in name}
+    return network, metadata if isinstance(metadata, dict) else {}, extra
 
 
 def _read_header(source: Path) -> dict[str, Any]:
@@ -244,8 +272,9 @@ def _expected_tensors(architecture: dict[str, Any], source: Path) -> dict[str, t
 
 
 def _check_tensors(expected: dict[str, tuple], found: dict[str, Any], source: Path) -> None:
-    if set(expected) != set(found):
-        odd = sorted(set(expected) ^ set(found))
+    model = {name for name in found if "/" not in name}  # the others are extra tensors
+    if set(expected) != model:
+        odd = sorted(set(expected) ^ model)
         raise ValueError(f"{source}: tensors do not match the architecture ({', '.join(odd)})")
     for name, (dtype, shape) in expected.items():
         info = found[name]

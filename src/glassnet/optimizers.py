@@ -4,6 +4,8 @@ An optimizer's ``step(parameters)`` changes each parameter's ``value`` in place 
 ``grad``. All gradients of a step are computed before ``step`` is called, so every update uses
 the parameters as they were before the step. State (velocities, averages) is kept per
 parameter, keyed by the parameter object, so calling ``fit`` again continues where it stopped.
+``state_dict(parameters)`` / ``load_state_dict(parameters, state)`` give that state as arrays in
+parameter order and take it back (an estimator's model file keeps it this way).
 
 The learning rate may be a number or a schedule: any callable ``schedule(iteration) -> rate``
 (see :mod:`glassnet.schedules`), evaluated once per step with the number of steps taken so far.
@@ -177,6 +179,8 @@ class Adadelta(Optimizer):
     rho : float in [0, 1), default 0.9
     epsilon : float > 0, default 1e-6
     """
+
+    temporaries = ("scratch", "delta")  # Δ is recomputed by every update
 
     def __init__(
         self, learning_rate: LearningRate = 1.0, rho: float = 0.9, epsilon: float = 1e-6
