@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import atomic_write_bytes
+from ._files import atomic_write_bytes
 
 
 def _pyplot() -> Any:

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_write_bytes, load_network
+from .._files import atomic_write_bytes
+from ..io import load_network
 from ..network import Network
 from ..tabular import Preprocessor
 
