@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
 from ._validation import describe, typed
-from .callbacks import Callback
 
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 
@@ -83,21 +82,6 @@ def _hidden_layer_sizes(sizes: Any) -> list[int]:
                 f"hidden_layer_sizes must be positive integers, got {describe(listed)}"
             )
     return [int(size) for size in listed]
-
-
-def check_callbacks(callbacks: Any) -> list[Callback]:
-    """``callbacks`` as a list: None, or a sequence of :class:`glassnet.callbacks.Callback`."""
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, Callback):
-        callbacks = [callbacks]
-    if not isinstance(callbacks, (list, tuple)) or not all(
-        isinstance(c, Callback) for c in callbacks
-    ):
-        raise TypeError(
-            f"callbacks must be None or a list of glassnet.callbacks.Callback, got {callbacks!r}"
-        )
-    return list(callbacks)
 
 
 def classifier_output_activation(choice: Any, y_type: str) -> str:

@@ -28,10 +28,11 @@ Deliberate differences from scikit-learn
   - ``restore_best_weights``: without ``early_stopping``, ``fit`` ends with the parameters
     after the epoch with the lowest training loss (with ``early_stopping`` scikit-learn
     already restores the best validation score's). Not used by ``partial_fit`` or lbfgs.
-  - ``callbacks``: a list of :class:`glassnet.callbacks.Callback`; sgd/adam-style solvers
-    call their hooks with a :class:`~glassnet.callbacks.TrainingState` whose ``logs`` hold
-    ``loss`` (and ``val_loss``, ``val_score`` with ``early_stopping``). A callback may set
-    ``state.stop_training`` (no ``ConvergenceWarning`` then) or
+  - ``callbacks``: None, a :class:`glassnet.callbacks.Callback` or a list or tuple of them
+    (:func:`glassnet.fit`'s rule, :func:`glassnet.callbacks.as_callbacks`); sgd/adam-style
+    solvers call their hooks with a :class:`~glassnet.callbacks.TrainingState` whose ``logs``
+    hold ``loss`` (and ``val_loss``, ``val_score`` with ``early_stopping``). A callback may
+    set ``state.stop_training`` (no ``ConvergenceWarning`` then) or
     ``state.optimizer.learning_rate``. lbfgs calls no callbacks. ``partial_fit`` calls all
     hooks for its one epoch; ``clone`` (so ``GridSearchCV``) fits copies of the callbacks.
 

@@ -8,9 +8,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from ._validation import all_finite, as_rng, check_bool, check_in_range, check_int, describe
+from ._validation import all_finite, as_rng, check_bool, check_in_range, check_int
 from .batches import Batches
-from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from .callbacks import (
+    Callback,
+    EarlyStopping,
+    ProgressBar,
+    TrainingState,
+    as_callbacks,
+    overrides_batch_hooks,
+)
 from .history import History
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
@@ -60,7 +67,7 @@ def fit(
     validation_data: tuple[Any, ...] | None = None,
     validation_split: float = 0.0,
     metrics: Sequence[Any] = (),
-    callbacks: Sequence[Callback] = (),
+    callbacks: Callback | Sequence[Callback] | None = (),
     restore_best_weights: bool = False,
     monitor: str | None = None,
     verbose: bool = False,
@@ -100,8 +107,8 @@ def fit(
         ``rng``). Ignored when ``validation_data`` is given.
     metrics : sequence of str or callable
         ``"accuracy"``, ``"mse"``, ``"mae"`` or ``f(y_pred, y) -> float``, recorded per epoch.
-    callbacks : sequence of Callback
-        See :mod:`glassnet.callbacks`.
+    callbacks : Callback, list or tuple of Callback, or None
+        See :mod:`glassnet.callbacks` (the rule: :func:`glassnet.callbacks.as_callbacks`).
     restore_best_weights : bool
         End with the parameters of the epoch with the best ``monitor``.
     monitor : str, optional
@@ -160,7 +167,7 @@ def _resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
 
 
 def _callbacks(
-    callbacks: Sequence[Callback],
+    callbacks: Callback | Sequence[Callback] | None,
     tol: float | None,
     patience: int,
     restore_best_weights: bool,
@@ -176,14 +183,7 @@ def _callbacks(
         hooks.append(EarlyStopping(monitor, min_delta, stop_patience, restore_best_weights))
     if verbose:
         hooks.append(ProgressBar())
-    if callbacks is None:
-        callbacks = []
-    events = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end")
-    if not isinstance(callbacks, (list, tuple)) or not all(
-        callable(getattr(c, event, None)) for c in callbacks for event in events
-    ):
-        raise TypeError(f"callbacks must be a list of Callback objects, got {describe(callbacks)}")
-    return hooks + list(callbacks)
+    return hooks + as_callbacks(callbacks)
 
 
 class _Loop:

@@ -275,7 +275,9 @@ def test_fit_metrics_and_callbacks_none_or_of_the_wrong_kind() -> None:
     assert net.fit(x, y, metrics=None, callbacks=None).epochs == 1
     with pytest.raises(TypeError, match="metrics must be a list of names or callables, got 3"):
         net.fit(x, y, metrics=3)
-    with pytest.raises(TypeError, match="callbacks must be a list of Callback objects, got 'x'"):
+    with pytest.raises(
+        TypeError, match="callbacks must be None, a Callback or a list of Callback objects, got 'x'"
+    ):
         net.fit(x, y, callbacks="x")
     assert "accuracy" in net.fit(x, y, metrics="accuracy").metrics
 

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validation import all_finite, as_rng, check_int
-from ..callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from ..callbacks import (
+    Callback,
+    EarlyStopping,
+    ProgressBar,
+    TrainingState,
+    as_callbacks,
+    overrides_batch_hooks,
+)
 from ..optimizers import SGD, Optimizer, as_optimizer
 from ..training import History, TrainingDiverged
 
@@ -73,7 +80,7 @@ def start(
 
 
 def hooks(
-    callbacks: Sequence[Callback], tol: float | None, patience: int, verbose: bool
+    callbacks: Callback | Sequence[Callback] | None, tol: float | None, patience: int, verbose: bool
 ) -> list[Callback]:
     """As :func:`glassnet.fit`: the stopping rule from ``tol``, a progress bar, the user's."""
     found: list[Callback] = []
@@ -81,7 +88,7 @@ def hooks(
         found.append(EarlyStopping("loss", tol, check_int(patience, "patience")))
     if verbose:
         found.append(ProgressBar())
-    return found + list(callbacks)
+    return found + as_callbacks(callbacks)
 
 
 def train(
