@@ -145,3 +145,9 @@ def test_one_callback_rule_for_fit_and_the_estimators():
         net.fit(x, y, callbacks=[HookShaped()])
     with pytest.raises(TypeError, match=message):
         gn.MLPRegressor(hidden_layer_sizes=(2,), max_iter=5, callbacks=[HookShaped()]).fit(x, y)
+
+
+@pytest.mark.parametrize("factor", [0.0, 1.0, -0.5])
+def test_reduce_lr_factor_is_in_the_open_interval_at_both_ends(factor):
+    with pytest.raises(ValueError, match=rf"factor must be in \(0.0, 1.0\), got {factor}"):
+        ReduceLROnPlateau(factor=factor)

@@ -179,9 +179,7 @@ class ReduceLROnPlateau(Callback):
         min_lr: float = 0.0,
     ) -> None:
         self.monitor = monitor
-        self.factor = check_in_range(factor, "factor", 0.0, 1.0)
-        if self.factor == 0.0:
-            raise ValueError("factor must be in (0, 1), got 0.0")
+        self.factor = check_in_range(factor, "factor", 0.0, 1.0, include_low=False)
         self.patience = check_int(patience, "patience")
         self.min_delta = check_in_range(min_delta, "min_delta", 0.0, math.inf)
         self.min_lr = check_in_range(min_lr, "min_lr", 0.0, math.inf)
