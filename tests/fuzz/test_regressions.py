@@ -71,9 +71,14 @@ def test_classifier_labels_beyond_int64_raise_no_runtime_warning(method: str) ->
 @pytest.mark.parametrize(
     ("params", "error", "message"),
     [
-        ({"alpha": object()}, TypeError, "alpha must be a real number >= 0, got object"),
+        ({"alpha": object()}, TypeError, "alpha must be a real number, got object"),
         ({"learning_rate_init": "fast"}, TypeError, "learning_rate_init must be a real number"),
-        ({"beta_2": float("nan")}, ValueError, r"beta_2 must be in \[0, 1\), got nan"),
+        ({"beta_2": float("nan")}, ValueError, "beta_2 must be finite, got nan"),
+        ({"beta_1": 1.0}, ValueError, r"beta_1 must be in \[0.0, 1.0\), got 1.0"),
+        ({"validation_fraction": 0}, ValueError, r"validation_fraction must be in \(0.0, 1.0\)"),
+        ({"max_iter": 0}, ValueError, "max_iter must be >= 1, got 0"),
+        ({"max_fun": 2.5}, TypeError, "max_fun must be an integer, got float 2.5"),
+        ({"restore_best_weights": "yes"}, TypeError, "restore_best_weights must be True or F"),
         ({"hidden_layer_sizes": [""]}, ValueError, "hidden_layer_sizes must be positive integ"),
         ({"hidden_layer_sizes": float("inf")}, ValueError, "hidden_layer_sizes must be positive"),
         ({"hidden_layer_sizes": "10"}, TypeError, "hidden_layer_sizes must be an int or a seq"),
