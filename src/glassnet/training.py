@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from ._validation import all_finite, as_rng, check_bool, check_in_range, check_int
+from ._validation import all_finite, as_rng, check_bool, check_int
 from .batches import Batches
 from .callbacks import (
     Callback,
@@ -21,6 +21,7 @@ from .callbacks import (
 from .history import History
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
+from .stopping import check_stopping
 from .validation import Data, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def fit(
     shuffle = check_bool(shuffle, "shuffle")
     verbose = check_bool(verbose, "verbose")
     restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
+    tol, patience = check_stopping(tol, patience)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
     train, validation = prepare_datasets(
@@ -175,11 +177,15 @@ def _callbacks(
     epochs: int,
     verbose: bool,
 ) -> list[Callback]:
-    """The user's callbacks, after early stopping (from ``tol``) and a progress bar."""
+    """The user's callbacks, after early stopping (from ``tol``) and a progress bar.
+
+    ``tol`` and ``patience`` come checked from the door of fit (or of a Dask loop), by
+    :func:`glassnet.stopping.check_stopping`.
+    """
     hooks: list[Callback] = []
     if tol is not None or restore_best_weights:
-        stop_patience = check_int(patience, "patience") if tol is not None else epochs + 1
-        min_delta = 0.0 if tol is None else check_in_range(tol, "tol", 0.0, math.inf)
+        stop_patience = patience if tol is not None else epochs + 1
+        min_delta = 0.0 if tol is None else tol
         hooks.append(EarlyStopping(monitor, min_delta, stop_patience, restore_best_weights))
     if verbose:
         hooks.append(ProgressBar())
