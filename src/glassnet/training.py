@@ -152,7 +152,7 @@ def fit(
         raise ValueError(
             f"monitor={monitor!r} needs validation_data or validation_split > 0, got neither"
         )
-    hooks = _callbacks(callbacks, tol, patience, restore_best_weights, monitor, epochs, verbose)
+    hooks = fit_callbacks(callbacks, tol, patience, verbose, monitor, restore_best_weights, epochs)
     state = TrainingState(network, optimizer, History(planned_epochs=epochs))
     state.n_samples = train[0].shape[0]
     loop = _Loop(state, Batches(list(train), batch_size, shuffle, generator), hooks)
@@ -168,16 +168,17 @@ def _resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
     return optimizer
 
 
-def _callbacks(
+def fit_callbacks(
     callbacks: Callback | Sequence[Callback] | None,
     tol: float | None,
     patience: int,
-    restore_best_weights: bool,
-    monitor: str,
-    epochs: int,
     verbose: bool,
+    monitor: str = "loss",
+    restore_best_weights: bool = False,
+    epochs: int = 0,
 ) -> list[Callback]:
-    """The user's callbacks, after early stopping (from ``tol``) and a progress bar.
+    """The user's callbacks, after early stopping (from ``tol``) and a progress bar; the Dask
+    loops use it too. ``epochs`` matters only with ``restore_best_weights`` and no ``tol``.
 
     ``tol`` and ``patience`` come checked from the door of fit (or of a Dask loop), by
     :func:`glassnet.stopping.check_stopping`.
