@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import scipy.optimize
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -306,11 +305,9 @@ class BaseMLP(BaseEstimator):
     def _validation_score(self, x: np.ndarray, y: Any, w: np.ndarray | None) -> float:
         """``score`` on held-out arrays that ``fit`` has validated already, as scikit-learn's
         early stopping scores them: no second input check (which, after a DataFrame fit,
-        would warn that the array has no feature names)."""
-        predicted = self._decode_output(self.network_.predict(x))
-        if isinstance(self, ClassifierMixin):
-            return float(accuracy_score(y, predicted, sample_weight=w))
-        return float(r2_score(y, predicted, sample_weight=w))
+        would warn that the array has no feature names). Each estimator class scores in
+        ``_score_predictions``, as its ``score`` does: accuracy, or R²."""
+        return self._score_predictions(y, self._decode_output(self.network_.predict(x)), w)
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value

@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
@@ -297,6 +298,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _decode_output(self, p: np.ndarray) -> np.ndarray:
         return self._label_binarizer.inverse_transform(p.ravel() if self.n_outputs_ == 1 else p)
 
+    def _score_predictions(self, y: Any, predicted: np.ndarray, w: np.ndarray | None) -> float:
+        """Accuracy, as :meth:`score` (scikit-learn's early stopping scores with it)."""
+        return float(accuracy_score(y, predicted, sample_weight=w))
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -443,3 +448,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _decode_output(self, p: np.ndarray) -> np.ndarray:
         return p.ravel() if p.shape[1] == 1 and self._y_was_1d else p
+
+    def _score_predictions(self, y: Any, predicted: np.ndarray, w: np.ndarray | None) -> float:
+        """R², as :meth:`score` (scikit-learn's early stopping scores with it)."""
+        return float(r2_score(y, predicted, sample_weight=w))
