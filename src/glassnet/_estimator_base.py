@@ -19,9 +19,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimator_stochastic import fit_stochastic
 from ._estimator_training import BatchL2, Remembered, loss_and_gradient
-from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight, unpack
+from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight
 from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
+from .lbfgs import flatten, unpack
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
@@ -274,12 +275,11 @@ class BaseMLP(BaseEstimator):
             value, grads = loss_and_gradient(
                 self.network_, self._penalty, x, y, w, self._loss_divisor()
             )
-            return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            return value, flatten(grads)
 
-        start = np.concatenate([p.value.ravel() for p in parameters]).astype(np.float64)
         result = scipy.optimize.minimize(
             objective,
-            start,
+            flatten(p.value for p in parameters),
             method="L-BFGS-B",
             jac=True,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},

@@ -121,14 +121,6 @@ def copy_into(parameters: list[Any], values: list[Any], name: str) -> None:
         np.copyto(parameter.value, array)
 
 
-def unpack(parameters: list[Any], flat: np.ndarray) -> None:
-    start = 0
-    for parameter in parameters:
-        size = parameter.value.size
-        parameter.value[...] = flat[start : start + size].reshape(parameter.shape)
-        start += size
-
-
 def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
     """scikit-learn's check, after refusing complex weights (it would cast them to real with a
     ComplexWarning, dropping the imaginary part)."""
