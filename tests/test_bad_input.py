@@ -80,6 +80,8 @@ def test_bad_hyperparameters() -> None:
         net.fit(X, Y, tol=-1)  # named as the caller wrote it, not as the callback calls it
     with pytest.raises(ValueError, match="patience must be >= 1, got 0"):
         net.fit(X, Y, tol=1e-3, patience=0)
+    with pytest.raises(ValueError, match=r"tol must be in \[0.0, inf\), got -1"):
+        gn.Plateau(tol=-1)  # the stopping rule words it as fit does
 
 
 def test_bad_layer_constructors() -> None:

@@ -14,6 +14,7 @@ from glassnet.callbacks import (
     ProgressBar,
     ReduceLROnPlateau,
     TrainingState,
+    as_callbacks,
     overrides_batch_hooks,
 )
 from glassnet.training import History
@@ -117,3 +118,36 @@ def test_progress_bar_writes_loss_and_speed(capsys):
     )
     err = capsys.readouterr().err
     assert "val_loss" in err and "samples/s" in err and "2/2" in err
+
+
+class StopAtFirst(Callback):
+    def on_epoch_end(self, state):
+        state.stop_training = True
+
+
+def test_one_callback_rule_for_fit_and_the_estimators():
+    one = StopAtFirst()
+    assert as_callbacks(None) == [] and as_callbacks(one) == [one]
+    assert as_callbacks((one, one)) == [one, one]
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    x, y = np.ones((8, 2)), np.zeros(8)
+    assert net.fit(x, y, epochs=5, callbacks=one).epochs == 1  # a single Callback is a list
+    estimator = gn.MLPRegressor(
+        hidden_layer_sizes=(2,), max_iter=5, random_state=0, callbacks=StopAtFirst()
+    )
+    assert estimator.fit(x, y).n_iter_ == 1
+
+    class HookShaped:  # has the hooks' names but is no Callback: refused by both
+        def on_epoch_end(self, state): ...
+
+    message = "callbacks must be None, a Callback or a list of Callback objects, got"
+    with pytest.raises(TypeError, match=message):
+        net.fit(x, y, callbacks=[HookShaped()])
+    with pytest.raises(TypeError, match=message):
+        gn.MLPRegressor(hidden_layer_sizes=(2,), max_iter=5, callbacks=[HookShaped()]).fit(x, y)
+
+
+@pytest.mark.parametrize("factor", [0.0, 1.0, -0.5])
+def test_reduce_lr_factor_is_in_the_open_interval_at_both_ends(factor):
+    with pytest.raises(ValueError, match=rf"factor must be in \(0.0, 1.0\), got {factor}"):
+        ReduceLROnPlateau(factor=factor)

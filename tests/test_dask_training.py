@@ -215,6 +215,21 @@ def test_averaging_needs_a_first_order_glassnet_optimizer_and_local_steps(client
         gd.fit_averaged(regressor(), dx, dy, client, local_steps=0)
 
 
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"tol": -1}, ValueError, r"tol must be in \[0.0, inf\), got -1"),  # was "min_delta"
+        ({"tol": 0.1, "patience": 0}, ValueError, "patience must be >= 1, got 0"),
+        ({"callbacks": [print]}, TypeError, "callbacks must be None, a Callback or a list"),
+    ],
+)
+def test_stopping_and_callbacks_are_checked_by_fits_rules(client, options, error, match):
+    dx, dy, _ = chunked(*regression_data(20), None, (10, 10))
+    for train in (gd.fit, gd.fit_averaged):
+        with pytest.raises(error, match=match):
+            train(regressor(), dx, dy, client, **options)
+
+
 def test_no_running_client_is_a_clear_error(client):
     dx, dy, _ = chunked(*regression_data(20), None, (10, 10))
     for train in (gd.fit, gd.fit_averaged):

@@ -160,7 +160,7 @@ def test_a_callback_may_change_the_learning_rate(iris):
 
 def test_callbacks_must_be_callbacks(iris):
     X, y = iris
-    with pytest.raises(TypeError, match="callbacks must be None or a list"):
+    with pytest.raises(TypeError, match="callbacks must be None, a Callback or a list of Callback"):
         MLPClassifier(callbacks=[print], max_iter=1).fit(X, y)
 
 

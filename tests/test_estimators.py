@@ -234,3 +234,15 @@ def test_early_stopping_on_a_dataframe_gives_no_feature_name_warning(iris, cls):
     estimator.fit(frame, y)
     assert len(estimator.validation_scores_) == estimator.n_iter_ == 5
     assert estimator.best_validation_score_ == max(estimator.validation_scores_)
+
+
+@QUIET
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_the_held_out_score_is_the_classes_own_score(iris, cls):
+    """Accuracy for the classifier, R² for the regressor, weighted as ``score`` weighs."""
+    X, y = iris
+    estimator = cls(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, y)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    held_out = estimator._validation_score(X, y, w)
+    assert held_out == pytest.approx(estimator.score(X, y, sample_weight=w), rel=1e-12)
+    assert held_out != pytest.approx(estimator.score(X, y), rel=1e-12)  # w is used

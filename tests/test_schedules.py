@@ -38,7 +38,7 @@ def test_cosine_ends_at_min_rate_and_stays():
     [
         (lambda: StepDecay(0.1, step_size=0), "step_size must be >= 1"),
         (lambda: StepDecay(0.1, step_size=2, gamma=1.5), "gamma must be in"),
-        (lambda: ExponentialDecay(0.1, 10, 0.0), "decay_rate must be in"),
+        (lambda: ExponentialDecay(0.1, 10, 0.0), r"decay_rate must be in \(0.0, 1.0\], got 0.0"),
         (lambda: InverseScaling(0.1, power_t=-1), "power_t must be in"),
         (lambda: CosineDecay(0.1, 10, min_rate=0.5), "min_rate must be in"),
         (lambda: Constant(0.0), "learning_rate must be > 0"),

@@ -12,17 +12,17 @@ from typing import Any
 
 import numpy as np
 import scipy.optimize
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimator_stochastic import fit_stochastic
 from ._estimator_training import BatchL2, Remembered, loss_and_gradient
-from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight, unpack
+from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight
 from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
+from .lbfgs import flatten, unpack
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
@@ -275,12 +275,11 @@ class BaseMLP(BaseEstimator):
             value, grads = loss_and_gradient(
                 self.network_, self._penalty, x, y, w, self._loss_divisor()
             )
-            return value, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            return value, flatten(grads)
 
-        start = np.concatenate([p.value.ravel() for p in parameters]).astype(np.float64)
         result = scipy.optimize.minimize(
             objective,
-            start,
+            flatten(p.value for p in parameters),
             method="L-BFGS-B",
             jac=True,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
@@ -306,11 +305,9 @@ class BaseMLP(BaseEstimator):
     def _validation_score(self, x: np.ndarray, y: Any, w: np.ndarray | None) -> float:
         """``score`` on held-out arrays that ``fit`` has validated already, as scikit-learn's
         early stopping scores them: no second input check (which, after a DataFrame fit,
-        would warn that the array has no feature names)."""
-        predicted = self._decode_output(self.network_.predict(x))
-        if isinstance(self, ClassifierMixin):
-            return float(accuracy_score(y, predicted, sample_weight=w))
-        return float(r2_score(y, predicted, sample_weight=w))
+        would warn that the array has no feature names). Each estimator class scores in
+        ``_score_predictions``, as its ``score`` does: accuracy, or R²."""
+        return self._score_predictions(y, self._decode_output(self.network_.predict(x)), w)
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value

@@ -16,8 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from ._estimator_training import evaluate_loss, run_epoch
-from ._estimator_validation import check_callbacks
-from .callbacks import TrainingState, overrides_batch_hooks
+from .callbacks import TrainingState, as_callbacks, overrides_batch_hooks
 from .training import History
 
 
@@ -30,7 +29,7 @@ def fit_stochastic(
         est._optimizer = est._make_optimizer()
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    hooks = check_callbacks(est.callbacks)
+    hooks = as_callbacks(est.callbacks)
     train, validation = split(est, x, y, w)
     est._best_weights = est.network_.get_weights()
     state = TrainingState(est.network_, est._optimizer, History(planned_epochs=est.max_iter))

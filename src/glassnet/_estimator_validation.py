@@ -9,8 +9,14 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-from ._validation import describe, typed
-from .callbacks import Callback
+from ._validation import (
+    check_bool,
+    check_in_range,
+    check_int,
+    check_positive,
+    describe,
+    typed,
+)
 
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 
@@ -18,8 +24,10 @@ SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 def check_parameters(estimator: Any) -> list[int]:
     """Check scikit-learn's parameters; return ``hidden_layer_sizes`` as a list of ints.
 
-    Each error names the parameter, what it must be and what it got (``ValueError`` for a
-    value out of range, ``TypeError`` for a value of the wrong kind).
+    Called by ``fit``, not ``__init__`` (scikit-learn's convention). The numbers go through
+    the engine's checks in :mod:`glassnet._validation`, so each error names the parameter,
+    what it must be and what it got, worded as the engine words it (``TypeError`` for a value
+    of the wrong kind, ``ValueError`` for one out of range or not finite).
     """
     sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
     if not isinstance(estimator.solver, str) or estimator.solver not in SOLVERS:
@@ -30,36 +38,18 @@ def check_parameters(estimator: Any) -> list[int]:
             f"got {describe(estimator.learning_rate)}"
         )
     for name in ("max_iter", "n_iter_no_change", "max_fun"):
-        value = getattr(estimator, name)
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {describe(value)}")
-    for name, (valid, expected) in RANGES.items():
-        value = getattr(estimator, name)
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a real number {expected}, got {typed(value)}")
-        if not valid(float(value)):  # NaN fails every range
-            raise ValueError(f"{name} must be {expected}, got {describe(value)}")
-    if not isinstance(estimator.restore_best_weights, (bool, np.bool_)):
-        raise TypeError(
-            "restore_best_weights must be True or False, "
-            f"got {describe(estimator.restore_best_weights)}"
-        )
+        check_int(getattr(estimator, name), name)
+    for name in ("learning_rate_init", "epsilon"):
+        check_positive(getattr(estimator, name), name)
+    for name in ("alpha", "tol", "power_t", "l1"):
+        check_in_range(getattr(estimator, name), name, 0.0, math.inf)
+    for name in ("beta_1", "beta_2", "dropout"):
+        check_in_range(getattr(estimator, name), name, 0.0, 1.0)
+    check_in_range(estimator.momentum, "momentum", 0.0, 1.0, include_high=True)
+    fraction = estimator.validation_fraction
+    check_in_range(fraction, "validation_fraction", 0.0, 1.0, include_low=False)
+    check_bool(estimator.restore_best_weights, "restore_best_weights")
     return sizes
-
-
-RANGES: dict[str, tuple[Any, str]] = {
-    "learning_rate_init": (lambda v: 0 < v < np.inf, "> 0"),
-    "epsilon": (lambda v: 0 < v < np.inf, "> 0"),
-    "alpha": (lambda v: 0 <= v < np.inf, ">= 0"),
-    "tol": (lambda v: 0 <= v < np.inf, ">= 0"),
-    "power_t": (lambda v: 0 <= v < np.inf, ">= 0"),
-    "momentum": (lambda v: 0 <= v <= 1, "in [0, 1]"),
-    "beta_1": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "beta_2": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "l1": (lambda v: 0 <= v < np.inf, ">= 0"),
-    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "validation_fraction": (lambda v: 0 < v < 1, "in (0, 1)"),
-}
 
 
 def _hidden_layer_sizes(sizes: Any) -> list[int]:
@@ -83,21 +73,6 @@ def _hidden_layer_sizes(sizes: Any) -> list[int]:
                 f"hidden_layer_sizes must be positive integers, got {describe(listed)}"
             )
     return [int(size) for size in listed]
-
-
-def check_callbacks(callbacks: Any) -> list[Callback]:
-    """``callbacks`` as a list: None, or a sequence of :class:`glassnet.callbacks.Callback`."""
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, Callback):
-        callbacks = [callbacks]
-    if not isinstance(callbacks, (list, tuple)) or not all(
-        isinstance(c, Callback) for c in callbacks
-    ):
-        raise TypeError(
-            f"callbacks must be None or a list of glassnet.callbacks.Callback, got {callbacks!r}"
-        )
-    return list(callbacks)
 
 
 def classifier_output_activation(choice: Any, y_type: str) -> str:
@@ -144,14 +119,6 @@ def copy_into(parameters: list[Any], values: list[Any], name: str) -> None:
         if array.shape != parameter.shape:
             raise ValueError(f"{name} entry must have shape {parameter.shape}, got {array.shape}")
         np.copyto(parameter.value, array)
-
-
-def unpack(parameters: list[Any], flat: np.ndarray) -> None:
-    start = 0
-    for parameter in parameters:
-        size = parameter.value.size
-        parameter.value[...] = flat[start : start + size].reshape(parameter.shape)
-        start += size
 
 
 def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:

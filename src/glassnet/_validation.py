@@ -119,14 +119,23 @@ def check_real(value: Any, name: str) -> float:
 
 
 def check_in_range(
-    value: Any, name: str, low: float, high: float, include_high: bool = False
+    value: Any,
+    name: str,
+    low: float,
+    high: float,
+    include_high: bool = False,
+    include_low: bool = True,
 ) -> float:
-    """Return ``value`` as a float in ``[low, high)`` (or ``[low, high]``), or raise."""
+    """Return ``value`` as a float in ``[low, high)``, or raise; ``include_high`` closes the
+    interval at ``high`` (``[low, high]``), ``include_low=False`` opens it at ``low``."""
     number = check_real(value, name)
+    below = number < low if include_low else number <= low
     above = number > high if include_high else number >= high
-    if number < low or above:
-        bracket = "]" if include_high else ")"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {describe(value)}")
+    if below or above:
+        opening, closing = "[" if include_low else "(", "]" if include_high else ")"
+        raise ValueError(
+            f"{name} must be in {opening}{low}, {high}{closing}, got {describe(value)}"
+        )
     return number
 
 

@@ -58,6 +58,25 @@ def overrides_batch_hooks(callback: Any) -> bool:
     )
 
 
+def as_callbacks(callbacks: Any) -> list[Callback]:
+    """``callbacks`` as a new list: None (none), one :class:`Callback`, or a list or tuple of them.
+
+    The one rule wherever ``callbacks`` is accepted: :func:`glassnet.fit`, the Dask loops and
+    the estimators' parameter. The objects must be :class:`Callback` instances (not merely
+    have hook-like methods): the loops call all six hooks, which the base class provides.
+    """
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if isinstance(callbacks, (list, tuple)) and all(isinstance(c, Callback) for c in callbacks):
+        return list(callbacks)
+    raise TypeError(
+        "callbacks must be None, a Callback or a list of Callback objects, "
+        f"got {describe(callbacks)}"
+    )
+
+
 def _monitored(state: TrainingState, monitor: str) -> float:
     if monitor not in state.logs:
         known = ", ".join(sorted(state.logs))
@@ -160,9 +179,7 @@ class ReduceLROnPlateau(Callback):
         min_lr: float = 0.0,
     ) -> None:
         self.monitor = monitor
-        self.factor = check_in_range(factor, "factor", 0.0, 1.0)
-        if self.factor == 0.0:
-            raise ValueError("factor must be in (0, 1), got 0.0")
+        self.factor = check_in_range(factor, "factor", 0.0, 1.0, include_low=False)
         self.patience = check_int(patience, "patience")
         self.min_delta = check_in_range(min_delta, "min_delta", 0.0, math.inf)
         self.min_lr = check_in_range(min_lr, "min_lr", 0.0, math.inf)

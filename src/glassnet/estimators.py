@@ -28,10 +28,11 @@ Deliberate differences from scikit-learn
   - ``restore_best_weights``: without ``early_stopping``, ``fit`` ends with the parameters
     after the epoch with the lowest training loss (with ``early_stopping`` scikit-learn
     already restores the best validation score's). Not used by ``partial_fit`` or lbfgs.
-  - ``callbacks``: a list of :class:`glassnet.callbacks.Callback`; sgd/adam-style solvers
-    call their hooks with a :class:`~glassnet.callbacks.TrainingState` whose ``logs`` hold
-    ``loss`` (and ``val_loss``, ``val_score`` with ``early_stopping``). A callback may set
-    ``state.stop_training`` (no ``ConvergenceWarning`` then) or
+  - ``callbacks``: None, a :class:`glassnet.callbacks.Callback` or a list or tuple of them
+    (:func:`glassnet.fit`'s rule, :func:`glassnet.callbacks.as_callbacks`); sgd/adam-style
+    solvers call their hooks with a :class:`~glassnet.callbacks.TrainingState` whose ``logs``
+    hold ``loss`` (and ``val_loss``, ``val_score`` with ``early_stopping``). A callback may
+    set ``state.stop_training`` (no ``ConvergenceWarning`` then) or
     ``state.optimizer.learning_rate``. lbfgs calls no callbacks. ``partial_fit`` calls all
     hooks for its one epoch; ``clone`` (so ``GridSearchCV``) fits copies of the callbacks.
 
@@ -53,6 +54,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
@@ -296,6 +298,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _decode_output(self, p: np.ndarray) -> np.ndarray:
         return self._label_binarizer.inverse_transform(p.ravel() if self.n_outputs_ == 1 else p)
 
+    def _score_predictions(self, y: Any, predicted: np.ndarray, w: np.ndarray | None) -> float:
+        """Accuracy, as :meth:`score` (scikit-learn's early stopping scores with it)."""
+        return float(accuracy_score(y, predicted, sample_weight=w))
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -442,3 +448,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _decode_output(self, p: np.ndarray) -> np.ndarray:
         return p.ravel() if p.shape[1] == 1 and self._y_was_1d else p
+
+    def _score_predictions(self, y: Any, predicted: np.ndarray, w: np.ndarray | None) -> float:
+        """R², as :meth:`score` (scikit-learn's early stopping scores with it)."""
+        return float(r2_score(y, predicted, sample_weight=w))

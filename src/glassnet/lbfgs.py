@@ -8,6 +8,7 @@ optimizer. SciPy is imported when training begins.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,22 +69,22 @@ class LBFGS:
         last = {"loss": np.inf}
 
         def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            _unpack(theta, parameters)
+            unpack(parameters, theta)
             network.forward(x)  # dropout is off: L-BFGS needs a deterministic objective
             value = network.batch_loss(y, sample_weight)
             network.backward(y, sample_weight)
             last["loss"] = value
-            return value, np.concatenate([p.grad.ravel() for p in parameters]).astype(np.float64)
+            return value, flatten(p.grad for p in parameters)
 
         self.result = minimize(
             loss_and_gradient,
-            np.concatenate([p.value.ravel() for p in parameters]).astype(np.float64),
+            flatten(p.value for p in parameters),
             method="L-BFGS-B",
             jac=True,
             options={"maxiter": self.max_iter, "maxfun": self.max_fun, "gtol": self.tol},
             callback=lambda _: history.loss.append(float(last["loss"])),
         )
-        _unpack(self.result.x, parameters)
+        unpack(parameters, self.result.x)
         if not history.loss or history.loss[-1] != self.result.fun:
             history.loss.append(float(self.result.fun))
 
@@ -91,7 +92,13 @@ class LBFGS:
         return f"LBFGS(max_iter={self.max_iter}, max_fun={self.max_fun}, tol={self.tol})"
 
 
-def _unpack(theta: np.ndarray, parameters: list[Any]) -> None:
+def flatten(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """The arrays (parameter values or gradients) as one float64 vector, SciPy's format."""
+    return np.concatenate([array.ravel() for array in arrays]).astype(np.float64)
+
+
+def unpack(parameters: list[Any], theta: np.ndarray) -> None:
+    """Write the flat vector ``theta`` (as :func:`flatten` made it) back into ``parameters``."""
     start = 0
     for parameter in parameters:
         size = parameter.value.size

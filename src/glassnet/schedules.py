@@ -67,9 +67,9 @@ class ExponentialDecay(Schedule):
     def __init__(self, learning_rate: float, decay_steps: int, decay_rate: float) -> None:
         self.learning_rate = check_positive(learning_rate, "learning_rate")
         self.decay_steps = check_int(decay_steps, "decay_steps")
-        self.decay_rate = check_in_range(decay_rate, "decay_rate", 0.0, 1.0, include_high=True)
-        if self.decay_rate == 0.0:
-            raise ValueError("decay_rate must be in (0, 1], got 0.0")
+        self.decay_rate = check_in_range(
+            decay_rate, "decay_rate", 0.0, 1.0, include_high=True, include_low=False
+        )
 
     def __call__(self, iteration: int) -> float:
         return self.learning_rate * self.decay_rate ** (iteration / self.decay_steps)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from ._validation import check_int, check_real
+from ._validation import check_in_range, check_int
 
 
 class Plateau:
@@ -23,10 +24,8 @@ class Plateau:
     """
 
     def __init__(self, tol: float, patience: int = 10) -> None:
-        self.tol = check_real(tol, "tol")
-        if self.tol < 0:
-            raise ValueError(f"tol must be >= 0, got {tol!r}")
-        self.patience = check_int(patience, "patience", minimum=1)
+        self.tol = check_in_range(tol, "tol", 0.0, math.inf)
+        self.patience = check_int(patience, "patience")
         self.best = math.inf
         self.best_epoch = -1
         self.wait = 0
@@ -42,3 +41,12 @@ class Plateau:
         if loss < self.best:
             self.best, self.best_epoch = loss, self._epoch
         return self.wait >= self.patience
+
+
+def check_stopping(tol: Any, patience: Any) -> tuple[float | None, Any]:
+    """``fit``'s ``tol`` and ``patience``, checked at its door (and the Dask loops'):
+    ``tol`` >= 0 and ``patience`` >= 1, or ``tol=None`` (never stop early; ``patience`` is
+    then unused and passed through unchecked)."""
+    if tol is None:
+        return None, patience
+    return check_in_range(tol, "tol", 0.0, math.inf), check_int(patience, "patience")

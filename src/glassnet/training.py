@@ -8,12 +8,20 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from ._validation import all_finite, as_rng, check_bool, check_in_range, check_int, describe
+from ._validation import all_finite, as_rng, check_bool, check_int
 from .batches import Batches
-from .callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from .callbacks import (
+    Callback,
+    EarlyStopping,
+    ProgressBar,
+    TrainingState,
+    as_callbacks,
+    overrides_batch_hooks,
+)
 from .history import History
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
+from .stopping import check_stopping
 from .validation import Data, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
@@ -60,7 +68,7 @@ def fit(
     validation_data: tuple[Any, ...] | None = None,
     validation_split: float = 0.0,
     metrics: Sequence[Any] = (),
-    callbacks: Sequence[Callback] = (),
+    callbacks: Callback | Sequence[Callback] | None = (),
     restore_best_weights: bool = False,
     monitor: str | None = None,
     verbose: bool = False,
@@ -100,8 +108,8 @@ def fit(
         ``rng``). Ignored when ``validation_data`` is given.
     metrics : sequence of str or callable
         ``"accuracy"``, ``"mse"``, ``"mae"`` or ``f(y_pred, y) -> float``, recorded per epoch.
-    callbacks : sequence of Callback
-        See :mod:`glassnet.callbacks`.
+    callbacks : Callback, list or tuple of Callback, or None
+        See :mod:`glassnet.callbacks` (the rule: :func:`glassnet.callbacks.as_callbacks`).
     restore_best_weights : bool
         End with the parameters of the epoch with the best ``monitor``.
     monitor : str, optional
@@ -125,6 +133,7 @@ def fit(
     shuffle = check_bool(shuffle, "shuffle")
     verbose = check_bool(verbose, "verbose")
     restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
+    tol, patience = check_stopping(tol, patience)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
     train, validation = prepare_datasets(
@@ -143,7 +152,7 @@ def fit(
         raise ValueError(
             f"monitor={monitor!r} needs validation_data or validation_split > 0, got neither"
         )
-    hooks = _callbacks(callbacks, tol, patience, restore_best_weights, monitor, epochs, verbose)
+    hooks = fit_callbacks(callbacks, tol, patience, verbose, monitor, restore_best_weights, epochs)
     state = TrainingState(network, optimizer, History(planned_epochs=epochs))
     state.n_samples = train[0].shape[0]
     loop = _Loop(state, Batches(list(train), batch_size, shuffle, generator), hooks)
@@ -159,31 +168,29 @@ def _resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
     return optimizer
 
 
-def _callbacks(
-    callbacks: Sequence[Callback],
+def fit_callbacks(
+    callbacks: Callback | Sequence[Callback] | None,
     tol: float | None,
     patience: int,
-    restore_best_weights: bool,
-    monitor: str,
-    epochs: int,
     verbose: bool,
+    monitor: str = "loss",
+    restore_best_weights: bool = False,
+    epochs: int = 0,
 ) -> list[Callback]:
-    """The user's callbacks, after early stopping (from ``tol``) and a progress bar."""
+    """The user's callbacks, after early stopping (from ``tol``) and a progress bar; the Dask
+    loops use it too. ``epochs`` matters only with ``restore_best_weights`` and no ``tol``.
+
+    ``tol`` and ``patience`` come checked from the door of fit (or of a Dask loop), by
+    :func:`glassnet.stopping.check_stopping`.
+    """
     hooks: list[Callback] = []
     if tol is not None or restore_best_weights:
-        stop_patience = check_int(patience, "patience") if tol is not None else epochs + 1
-        min_delta = 0.0 if tol is None else check_in_range(tol, "tol", 0.0, math.inf)
+        stop_patience = patience if tol is not None else epochs + 1
+        min_delta = 0.0 if tol is None else tol
         hooks.append(EarlyStopping(monitor, min_delta, stop_patience, restore_best_weights))
     if verbose:
         hooks.append(ProgressBar())
-    if callbacks is None:
-        callbacks = []
-    events = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end")
-    if not isinstance(callbacks, (list, tuple)) or not all(
-        callable(getattr(c, event, None)) for c in callbacks for event in events
-    ):
-        raise TypeError(f"callbacks must be a list of Callback objects, got {describe(callbacks)}")
-    return hooks + list(callbacks)
+    return hooks + as_callbacks(callbacks)
 
 
 class _Loop:

@@ -69,8 +69,8 @@ def split_indices(
     n_samples: int, fraction: float, labels: np.ndarray | None, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(train, validation)`` row indices: ``round(fraction · n)`` rows held out, per class
-    when ``labels`` are given."""
-    fraction = check_in_range(fraction, "validation_split", 0.0, 1.0)
+    when ``labels`` are given. ``fraction`` must be in [0, 1): :func:`prepare_datasets`, fit's
+    door for its data, checks it."""
     groups = (
         [np.arange(n_samples)]
         if labels is None

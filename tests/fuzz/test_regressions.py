@@ -90,9 +90,14 @@ def test_classifier_labels_beyond_int64_raise_no_runtime_warning(method: str) ->
 @pytest.mark.parametrize(
     ("params", "error", "message"),
     [
-        ({"alpha": object()}, TypeError, "alpha must be a real number >= 0, got object"),
+        ({"alpha": object()}, TypeError, "alpha must be a real number, got object"),
         ({"learning_rate_init": "fast"}, TypeError, "learning_rate_init must be a real number"),
-        ({"beta_2": float("nan")}, ValueError, r"beta_2 must be in \[0, 1\), got nan"),
+        ({"beta_2": float("nan")}, ValueError, "beta_2 must be finite, got nan"),
+        ({"beta_1": 1.0}, ValueError, r"beta_1 must be in \[0.0, 1.0\), got 1.0"),
+        ({"validation_fraction": 0}, ValueError, r"validation_fraction must be in \(0.0, 1.0\)"),
+        ({"max_iter": 0}, ValueError, "max_iter must be >= 1, got 0"),
+        ({"max_fun": 2.5}, TypeError, "max_fun must be an integer, got float 2.5"),
+        ({"restore_best_weights": "yes"}, TypeError, "restore_best_weights must be True or F"),
         ({"hidden_layer_sizes": [""]}, ValueError, "hidden_layer_sizes must be positive integ"),
         ({"hidden_layer_sizes": float("inf")}, ValueError, "hidden_layer_sizes must be positive"),
         ({"hidden_layer_sizes": "10"}, TypeError, "hidden_layer_sizes must be an int or a seq"),
@@ -294,7 +299,9 @@ def test_fit_metrics_and_callbacks_none_or_of_the_wrong_kind() -> None:
     assert net.fit(x, y, metrics=None, callbacks=None).epochs == 1
     with pytest.raises(TypeError, match="metrics must be a list of names or callables, got 3"):
         net.fit(x, y, metrics=3)
-    with pytest.raises(TypeError, match="callbacks must be a list of Callback objects, got 'x'"):
+    with pytest.raises(
+        TypeError, match="callbacks must be None, a Callback or a list of Callback objects, got 'x'"
+    ):
         net.fit(x, y, callbacks="x")
     assert "accuracy" in net.fit(x, y, metrics="accuracy").metrics
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validation import all_finite, as_rng, check_int
-from ..callbacks import Callback, EarlyStopping, ProgressBar, TrainingState, overrides_batch_hooks
+from ..callbacks import Callback, TrainingState, overrides_batch_hooks
 from ..optimizers import SGD, Optimizer, as_optimizer
-from ..training import History, TrainingDiverged
+from ..stopping import check_stopping
+from ..training import History, TrainingDiverged, fit_callbacks
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -73,15 +74,12 @@ def start(
 
 
 def hooks(
-    callbacks: Sequence[Callback], tol: float | None, patience: int, verbose: bool
+    callbacks: Callback | Sequence[Callback] | None, tol: float | None, patience: int, verbose: bool
 ) -> list[Callback]:
-    """As :func:`glassnet.fit`: the stopping rule from ``tol``, a progress bar, the user's."""
-    found: list[Callback] = []
-    if tol is not None:
-        found.append(EarlyStopping("loss", tol, check_int(patience, "patience")))
-    if verbose:
-        found.append(ProgressBar())
-    return found + list(callbacks)
+    """As :func:`glassnet.fit` checks and builds them: the stopping rule from ``tol`` on the
+    epoch loss, a progress bar, the user's callbacks."""
+    tol, patience = check_stopping(tol, patience)
+    return fit_callbacks(callbacks, tol, patience, verbose)
 
 
 def train(
