@@ -246,3 +246,55 @@ def test_the_held_out_score_is_the_classes_own_score(iris, cls):
     held_out = estimator._validation_score(X, y, w)
     assert held_out == pytest.approx(estimator.score(X, y, sample_weight=w), rel=1e-12)
     assert held_out != pytest.approx(estimator.score(X, y), rel=1e-12)  # w is used
+
+
+# ----------------------------------------------------------------- on/off parameters
+FLAGS = ("shuffle", "verbose", "warm_start", "nesterovs_momentum", "early_stopping")
+FLAG_VALUES = [True, False, np.True_, np.False_, 0, 1, 2, -1, np.int64(1), 1.0, 0.0]
+FLAG_VALUES += ["yes", "", None, [True], np.array(True), np.array([True])]
+
+
+def _scikit_learn_accepts(cls, name, value, X, y):
+    """Whether scikit-learn's own MLP of the same kind fits with ``name=value``."""
+    from sklearn.neural_network import MLPClassifier as Sk
+    from sklearn.neural_network import MLPRegressor as SkR
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    sk = Sk if cls is MLPClassifier else SkR
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            sk(hidden_layer_sizes=(2,), max_iter=1, random_state=0, **{name: value}).fit(X, y)
+    except InvalidParameterError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", FLAG_VALUES, ids=repr)
+@pytest.mark.parametrize("name", FLAGS)
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_flags_accept_exactly_what_scikit_learn_accepts(iris, cls, name, value):
+    """A drop-in refuses at fit what scikit-learn refuses (bool and NumPy bool only; verbose
+    also any integer >= 0) and accepts what it accepts."""
+    X, y = iris
+    estimator = cls(hidden_layer_sizes=(2,), max_iter=1, random_state=0, **{name: value})
+    if _scikit_learn_accepts(cls, name, value, X, y):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            estimator.fit(X, y)
+        assert estimator.n_iter_ == 1
+    else:
+        with pytest.raises((TypeError, ValueError), match=f"^{name} must be True"):
+            estimator.fit(X, y)
+
+
+def test_flag_errors_say_what_was_received(iris):
+    X, y = iris
+    with pytest.raises(TypeError, match="^shuffle must be True or False, got str 'yes'$"):
+        MLPClassifier(shuffle="yes").fit(X, y)
+    with pytest.raises(TypeError, match="^early_stopping must be True or False, got int 1$"):
+        MLPRegressor(early_stopping=1).fit(X, y)
+    with pytest.raises(ValueError, match="^verbose must be True, False or an integer >= 0, got -1"):
+        MLPClassifier(verbose=-1).fit(X, y)
+    with pytest.raises(TypeError, match="^verbose must be .* got float 1.0$"):
+        MLPClassifier(verbose=1.0).partial_fit(X, y, classes=[0, 1, 2])

@@ -48,8 +48,35 @@ def check_parameters(estimator: Any) -> list[int]:
     check_in_range(estimator.momentum, "momentum", 0.0, 1.0, include_high=True)
     fraction = estimator.validation_fraction
     check_in_range(fraction, "validation_fraction", 0.0, 1.0, include_low=False)
-    check_bool(estimator.restore_best_weights, "restore_best_weights")
+    _check_flags(estimator)
     return sizes
+
+
+def _check_flags(estimator: Any) -> None:
+    """The on/off parameters. scikit-learn's own follow its rules ("boolean", "verbose");
+    glassnet's ``restore_best_weights`` follows the engine's, as :func:`glassnet.fit` does."""
+    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
+        _check_boolean(getattr(estimator, name), name)
+    _check_verbose(estimator.verbose)
+    check_bool(estimator.restore_best_weights, "restore_best_weights")
+
+
+def _check_boolean(value: Any, name: str) -> None:
+    """scikit-learn's "boolean" rule: a bool or a NumPy bool, nothing else (not 0 or 1, unlike
+    the engine's :func:`~glassnet._validation.check_bool`: scikit-learn refuses them, and a
+    drop-in must not accept what it refuses)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {typed(value)}")
+
+
+def _check_verbose(value: Any) -> None:
+    """scikit-learn's "verbose" rule: a bool, a NumPy bool or an integer >= 0."""
+    if isinstance(value, (bool, np.bool_)):
+        return
+    if not isinstance(value, numbers.Integral):
+        raise TypeError(f"verbose must be True, False or an integer >= 0, got {typed(value)}")
+    if value < 0:
+        raise ValueError(f"verbose must be True, False or an integer >= 0, got {describe(value)}")
 
 
 def _hidden_layer_sizes(sizes: Any) -> list[int]:
