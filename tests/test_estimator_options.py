@@ -301,3 +301,21 @@ def test_fitted_network_gradients_match_central_differences(diabetes, loss, outp
     reg.set_params(alpha=2.0, max_iter=3, random_state=0).fit(X, y)
     checks = gn.gradcheck(reg.network_, X[:9], 0.3 * y[:9, None])  # the penalty over 9 rows
     assert max(c.relative_error for c in checks) < 1e-6
+
+
+def test_lbfgs_checks_callbacks_and_warns_it_calls_none(iris):
+    """The estimator checks callbacks for every solver; lbfgs calls none, and says so (a
+    warning, not an error: a search over ``solver`` keeps the callbacks set)."""
+    X, y = iris
+    with pytest.raises(TypeError, match="callbacks must be None, a Callback or a list"):
+        MLPClassifier(solver="lbfgs", callbacks=[print], max_iter=1).fit(X, y)
+    hook = Recorder()
+    with pytest.warns(UserWarning, match="callbacks are not called with solver='lbfgs'") as seen:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            MLPClassifier((3,), solver="lbfgs", callbacks=hook, max_iter=3).fit(X, y)
+    assert seen[0].filename == __file__  # points at the caller's fit
+    assert hook.calls == {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier((3,), solver="lbfgs", callbacks=[], max_iter=3).fit(X, y)  # no warning

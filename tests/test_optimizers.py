@@ -322,3 +322,24 @@ def test_load_state_dict_refuses_a_malformed_state_and_changes_nothing(edit, err
     assert after["iterations"] == before["iterations"] == 1
     for old, new in zip(before["buffers"], after["buffers"], strict=True):
         assert all(np.array_equal(old[k], new[k]) for k in ("m", "v"))
+
+
+def test_lbfgs_fit_checks_callbacks_and_refuses_any():
+    """L-BFGS calls no callbacks: fit checks them at the door, then refuses any at all rather
+    than train while silently skipping, say, a checkpoint."""
+    from glassnet.callbacks import Callback, EarlyStopping
+    from glassnet.lbfgs import LBFGS
+
+    X = np.random.default_rng(2).normal(size=(20, 2))
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    before = net.get_weights()
+    with pytest.raises(TypeError, match="callbacks must be None, a Callback or a list"):
+        net.fit(X, X[:, :1], optimizer=LBFGS(), callbacks=[print])
+    with pytest.raises(ValueError, match="not called by the full-batch optimizer LBFGS.*got "):
+        net.fit(X, X[:, :1], optimizer=LBFGS(), callbacks=Callback())
+    with pytest.raises(ValueError, match="got Callback, EarlyStopping"):
+        net.fit(X, X[:, :1], optimizer=LBFGS(), callbacks=(Callback(), EarlyStopping()))
+    for a, b in zip(before, net.get_weights(), strict=True):  # refused before training
+        np.testing.assert_array_equal(a, b)
+    for none in (None, (), []):
+        assert net.fit(X, X[:, :1], optimizer=LBFGS(max_iter=2), callbacks=none).loss

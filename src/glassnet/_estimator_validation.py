@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from ._validation import (
     describe,
     typed,
 )
+from .callbacks import as_callbacks
 
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 
@@ -49,7 +51,22 @@ def check_parameters(estimator: Any) -> list[int]:
     fraction = estimator.validation_fraction
     check_in_range(fraction, "validation_fraction", 0.0, 1.0, include_low=False)
     _check_flags(estimator)
+    _check_callbacks(estimator.callbacks, estimator.solver)
     return sizes
+
+
+def _check_callbacks(callbacks: Any, solver: str) -> None:
+    """The engine's rule (:func:`~glassnet.callbacks.as_callbacks`) for every solver; with
+    lbfgs, which calls no callbacks, a ``UserWarning`` if there are any. Not an error as in
+    :func:`glassnet.fit`: ``solver`` is a hyperparameter a search may vary while the
+    callbacks stay set, as scikit-learn's MLP leaves its sgd-only parameters unused."""
+    if as_callbacks(callbacks) and solver == "lbfgs":
+        warnings.warn(
+            "callbacks are not called with solver='lbfgs' (SciPy's L-BFGS-B runs to its own "
+            "stopping rule); only the epoch-based solvers call them",
+            UserWarning,
+            stacklevel=5,  # the caller of fit (fit, _fit, check_parameters, here)
+        )
 
 
 def _check_flags(estimator: Any) -> None:

@@ -33,7 +33,8 @@ Deliberate differences from scikit-learn
     solvers call their hooks with a :class:`~glassnet.callbacks.TrainingState` whose ``logs``
     hold ``loss`` (and ``val_loss``, ``val_score`` with ``early_stopping``). A callback may
     set ``state.stop_training`` (no ``ConvergenceWarning`` then) or
-    ``state.optimizer.learning_rate``. lbfgs calls no callbacks. ``partial_fit`` calls all
+    ``state.optimizer.learning_rate``. lbfgs calls no callbacks (``fit`` warns if
+    there are any). ``partial_fit`` calls all
     hooks for its one epoch; ``clone`` (so ``GridSearchCV``) fits copies of the callbacks.
 
 * ``validation_loss_curve_``: with ``early_stopping``, the loss (penalty included) on the

@@ -33,6 +33,12 @@ class LBFGS:
         Stop when the largest gradient component is below ``tol`` (SciPy's ``gtol``), as
         scikit-learn's MLP does.
 
+    Notes
+    -----
+    SciPy runs to the stopping rule above; :func:`glassnet.fit`'s ``epochs``, ``batch_size``
+    and validation are not used, and it calls no callbacks (``fit`` refuses any, see
+    :func:`refuse_callbacks`).
+
     Attributes
     ----------
     result : scipy.optimize.OptimizeResult or None
@@ -90,6 +96,22 @@ class LBFGS:
 
     def __repr__(self) -> str:
         return f"LBFGS(max_iter={self.max_iter}, max_fun={self.max_fun}, tol={self.tol})"
+
+
+def refuse_callbacks(optimizer: Any, callbacks: list[Any]) -> None:
+    """``ValueError`` if ``fit`` was given callbacks for a full-batch ``optimizer``.
+
+    SciPy runs L-BFGS to its own stopping rule: there are no epochs or batches to call hooks
+    around, and a callback could not stop it or change its step. Skipping the callbacks
+    silently would let a user believe that, say, early stopping or a checkpoint ran.
+    """
+    if callbacks:
+        names = ", ".join(type(callback).__name__ for callback in callbacks)
+        raise ValueError(
+            f"callbacks are not called by the full-batch optimizer {optimizer!r}, which runs "
+            f"to its own stopping rule; got {names}. Pass no callbacks, or train with an "
+            "epoch-based optimizer such as Adam"
+        )
 
 
 def flatten(arrays: Iterable[np.ndarray]) -> np.ndarray:

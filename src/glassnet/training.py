@@ -19,6 +19,7 @@ from .callbacks import (
     overrides_batch_hooks,
 )
 from .history import History
+from .lbfgs import refuse_callbacks
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
@@ -84,7 +85,8 @@ def fit(
         Default: the optimizer of the previous ``fit`` (its state kept, so training continues
         where it stopped), or ``SGD(learning_rate=0.01)``. A full-batch method
         (:class:`glassnet.lbfgs.LBFGS`) trains on all of ``X`` with its own stopping rule;
-        ``epochs``, ``batch_size``, validation and callbacks are then not used.
+        ``epochs``, ``batch_size`` and validation are then not used, and it calls no
+        callbacks: passing any is a ``ValueError`` rather than silently skipping them.
     epochs : int
         Passes over the data, unless a stopping rule or callback ends training earlier.
     batch_size : int or None
@@ -133,6 +135,7 @@ def fit(
     shuffle = check_bool(shuffle, "shuffle")
     verbose = check_bool(verbose, "verbose")
     restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
+    callbacks = as_callbacks(callbacks)
     tol, patience = check_stopping(tol, patience)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
@@ -140,6 +143,7 @@ def fit(
         network, X, Y, sample_weight, class_weight, validation_data, validation_split, generator
     )
     if callable(getattr(optimizer, "minimize", None)):  # a full-batch method such as LBFGS
+        refuse_callbacks(optimizer, callbacks)
         history = History(planned_epochs=epochs)
         optimizer.minimize(network, train[0], train[1], train[2], history)  # type: ignore[union-attr]
         return history
