@@ -206,8 +206,25 @@ def test_lbfgs_respects_max_iter_and_validates():
     assert optimizer.result.nit == 3 and len(history.loss) == 3
     with pytest.raises(ValueError, match="max_iter must be >= 1, got 0"):
         LBFGS(max_iter=0)
-    with pytest.raises(ValueError, match="tol must be > 0"):
-        LBFGS(tol=0.0)
+    with pytest.raises(ValueError, match=r"tol must be in \[0.0, inf\), got -1e-09"):
+        LBFGS(tol=-1e-9)
+
+
+def test_lbfgs_tol_zero_is_allowed_and_turns_the_gradient_test_off():
+    """tol >= 0, the estimator's (and scikit-learn's) rule; SciPy's gtol=0 passes only an exact
+    zero gradient, so here (about 170 iterations to SciPy's ftol test) it runs to max_iter
+    where tol=1e-2 stops early on the gradient."""
+    from glassnet.lbfgs import LBFGS
+
+    X = np.random.default_rng(1).normal(size=(30, 2))
+    iterations = {}
+    for tol in (1e-2, 0):
+        net = gn.Network([gn.Dense(2, 5, "tanh", rng=0), gn.Dense(5, 1, rng=1)], loss="mse")
+        optimizer = LBFGS(max_iter=60, tol=tol)
+        net.fit(X, X[:, :1] ** 2, optimizer=optimizer)
+        iterations[tol] = optimizer.result.nit
+    assert iterations[1e-2] < 60 and iterations[0] == 60
+    assert LBFGS(tol=0).tol == 0.0 and repr(LBFGS(tol=0)).endswith("tol=0.0)")
 
 
 STATEFUL = {

@@ -8,12 +8,13 @@ optimizer. SciPy is imported when training begins.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_int, check_positive
+from ._validation import check_in_range, check_int
 
 if TYPE_CHECKING:
     from .network import Network
@@ -29,9 +30,11 @@ class LBFGS:
         Most L-BFGS iterations (SciPy's ``maxiter``).
     max_fun : int, default 15000
         Most loss evaluations (SciPy's ``maxfun``).
-    tol : float, default 1e-4
-        Stop when the largest gradient component is below ``tol`` (SciPy's ``gtol``), as
-        scikit-learn's MLP does.
+    tol : float >= 0, default 1e-4
+        Stop when the largest gradient component is at most ``tol`` (SciPy's ``gtol``), as
+        scikit-learn's MLP does. 0 is allowed, as SciPy and scikit-learn (``tol >= 0``)
+        allow it: only an exactly zero gradient then passes this test, so training ends at
+        ``max_iter``, ``max_fun`` or SciPy's relative-reduction test (``ftol``).
 
     Notes
     -----
@@ -57,7 +60,7 @@ class LBFGS:
     def __init__(self, max_iter: int = 200, max_fun: int = 15000, tol: float = 1e-4) -> None:
         self.max_iter = check_int(max_iter, "max_iter")
         self.max_fun = check_int(max_fun, "max_fun")
-        self.tol = check_positive(tol, "tol")
+        self.tol = check_in_range(tol, "tol", 0.0, math.inf)
         self.result: Any = None
 
     def minimize(
