@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 import glassnet as gn
 from glassnet import MLPClassifier, MLPRegressor
 from glassnet.callbacks import Callback
-from glassnet.io import load_network
+from glassnet.io import load_network, read_model_file
 
 
 def _fit(estimator, X, y):
@@ -140,3 +140,22 @@ def test_a_numpy_integer_seed_is_saved_and_a_random_state_object_with_its_state(
     loaded = MLPClassifier.load(tmp_path / "r.safetensors").random_state
     assert isinstance(loaded, np.random.RandomState) and loaded is not other.random_state
     assert np.array_equal(loaded.randint(2**31, size=5), other.random_state.randint(2**31, size=5))
+
+
+def test_the_estimators_penalties_are_its_parameters_not_the_files(tmp_path):
+    """The network's penalties (alpha's batch-scaled L2, l1) are the estimator's own objects,
+    which no model file holds: the file leaves them out (rather than refusing to save), and
+    loading re-creates them from ``alpha`` and ``l1``."""
+    X, y = load_diabetes(return_X_y=True)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), alpha=0.5, l1=0.01, max_iter=3, random_state=0)
+    reg = _fit(reg, X, y)
+    path = tmp_path / "r.safetensors"
+    reg.save(path)
+    header = read_model_file(path)[1]
+    assert header["estimator"]["params"]["l1"] == 0.01
+    assert gn.Network.load(path).penalties == []  # the network alone: no penalties, as before
+    loaded = MLPRegressor.load(path)
+    kinds = [type(p).__name__ for p in loaded.network_.penalties]
+    assert kinds == [type(p).__name__ for p in reg.network_.penalties] == ["BatchL2", "Remembered"]
+    assert loaded.network_.penalties[1].penalty.l1 == 0.01
+    assert loaded.network_.loss(X, y[:, None]) == reg.network_.loss(X, y[:, None])

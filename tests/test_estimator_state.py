@@ -32,6 +32,7 @@ SETTINGS = {
     "sgd-invscaling": dict(solver="sgd", learning_rate="invscaling", learning_rate_init=0.1),
     "sgd-adaptive": dict(solver="sgd", learning_rate="adaptive", n_iter_no_change=1),
     "adam": dict(solver="adam"),
+    "adam-l1": dict(solver="adam", alpha=0.01, l1=0.01),  # the estimator's penalties, re-made
     "adam-dropout-float32": dict(solver="adam", dropout=0.3, dtype="float32"),
     "adamw": dict(solver="adamw", random_state=RANDOM_STATE),
     "rmsprop": dict(solver="rmsprop"),

@@ -166,3 +166,99 @@ def test_foreign_files_are_refused(tmp_path, content):
 def test_missing_file(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         load_network(tmp_path / "nope.safetensors")
+
+
+# ----------------------------------------------------------------- penalties
+PENALIZED = [gn.L2(0.01), gn.L1(1e-3), gn.L1L2(2e-3, 3e-3)]
+
+
+def _penalized(penalties=PENALIZED) -> gn.Network:
+    network = _network()
+    network.penalties = list(penalties)
+    return network
+
+
+def _architecture(path) -> dict:
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    return json.loads(header["__metadata__"]["glassnet"])["architecture"]
+
+
+def test_penalties_are_saved_and_training_continues_bit_for_bit(tmp_path):
+    """A loaded network trains on with the same penalties: one more epoch after the round
+    trip gives exactly the never-saved network's weights (a network that lost them does not)."""
+    rng = np.random.default_rng(4)
+    X, labels = rng.normal(size=(24, 3)), rng.integers(0, 2, size=24)
+    Y = np.eye(2)[labels]
+    network, path = _penalized(), tmp_path / "m.safetensors"
+    network.save(path)
+    assert _architecture(path)["penalties"] == [
+        {"type": "L2", "l2": 0.01},
+        {"type": "L1", "l1": 1e-3},
+        {"type": "L1L2", "l1": 2e-3, "l2": 3e-3},
+    ]
+    loaded, stripped = gn.Network.load(path), gn.Network.load(path)
+    assert [repr(p) for p in loaded.penalties] == [repr(p) for p in PENALIZED]
+    assert [type(p) for p in loaded.penalties] == [gn.L2, gn.L1, gn.L1L2]
+    stripped.penalties = []
+    for net in (network, loaded, stripped):
+        net.fit(X, Y, optimizer=gn.SGD(0.5, momentum=0.9), epochs=1, batch_size=4, rng=0)
+    for a, b, c in zip(network.get_weights(), loaded.get_weights(), stripped.get_weights(),
+                       strict=True):  # fmt: skip
+        assert np.array_equal(a, b)
+        assert not np.array_equal(a, c)  # the penalties make a difference here
+    assert loaded.loss(X, Y) == network.loss(X, Y)
+
+
+def test_files_without_penalties_load_with_none(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save_network(path, _network())
+    assert "penalties" not in _architecture(path)  # as every file written before
+    assert load_network(path)[0].penalties == []
+
+
+class _Scaled(gn.L2):
+    """A custom penalty: a file cannot hold its code."""
+
+
+@pytest.mark.parametrize(
+    ("penalty", "name"),
+    [(_Scaled(0.1), "_Scaled"), (object(), "object"), (gn.MaxNorm(), "MaxNorm")],
+)
+def test_saving_refuses_a_penalty_a_file_cannot_hold(tmp_path, penalty, name):
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(TypeError, match=rf"penalties\[1\] cannot be saved .*\({name}\) is not one"):
+        save_network(path, _penalized([gn.L2(0.01), penalty]))
+    assert not path.exists()
+
+
+def _set_penalties(value):
+    def change(header):
+        document = json.loads(header["__metadata__"]["glassnet"])
+        document["architecture"]["penalties"] = value
+        header["__metadata__"]["glassnet"] = json.dumps(document)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"type": "L2", "l2": 0.1}, "penalties must be a list"),
+        ([{"type": "Dropout", "rate": 0.5}], r"penalties\[0\] is not one of L1, L2, L1L2"),
+        (["L2"], r"penalties\[0\] is not one of"),
+        ([{"type": "L2"}], r"penalties\[0\] \(L2\) must hold exactly \('l2',\)"),
+        ([{"type": "L1", "l1": 0.1, "code": "x"}], r"penalties\[0\] \(L1\) must hold exactly"),
+        ([{"type": "L2", "l2": -1}], r"penalties\[0\] \(L2\) is malformed: l2 must be > 0"),
+        ([{"type": "L1L2", "l1": True, "l2": 0}], "is malformed: l1 must be a real number"),
+        ([{"type": "L2", "l2": "0.1"}], "is malformed: l2 must be a real number"),
+    ],
+)
+def test_malformed_penalties_are_refused(tmp_path, value, message):
+    path = tmp_path / "m.safetensors"
+    save_network(path, _network())
+    _tamper_header(path, _set_penalties(value))
+    with pytest.raises(ValueError, match=message) as error:
+        load_network(path)
+    assert "\n" not in str(error.value) and str(path) in str(error.value)

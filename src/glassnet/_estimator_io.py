@@ -68,7 +68,8 @@ def save_estimator(path: str | os.PathLike[str], estimator: Any) -> None:
         "fitted": fitted,
         "training_state": state,
     }
-    save_network(path, estimator.network_, {"estimator": document}, tensors)
+    # the network's penalties are the estimator's own (alpha, l1), re-created on load
+    save_network(path, estimator.network_, {"estimator": document}, tensors, with_penalties=False)
 
 
 def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:

@@ -7,8 +7,12 @@ its metadata holds one JSON document under the key ``"glassnet"``::
     {"format": "glassnet", "format_version": 1,
      "architecture": {"dtype": "float64", "loss": {"name": "binary_cross_entropy"},
                       "layers": [{"type": "Dense", "n_inputs": 30, "n_outputs": 64,
-                                  "activation": "relu", "train_bias": true}, ...]},
+                                  "activation": "relu", "train_bias": true}, ...],
+                      "penalties": [{"type": "L2", "l2": 0.0001}]},
      "metadata": {...whatever the caller adds: preprocessing, classes, history...}}
+
+``"penalties"`` (:func:`glassnet.regularizers.penalty_specs`) is there only when the network
+has any, so a file without it (every file written before) loads with none, as it always did.
 
 A front end may keep more arrays beside the model: tensors whose name holds a ``/``, such as an
 estimator's optimizer state ``optimizer/layers.0.weights/m``. They are no part of the network:
@@ -36,6 +40,7 @@ from .activations import get_activation
 from .layers import Dense, Dropout
 from .losses import LOSSES, get_loss
 from .network import Network
+from .regularizers import penalties_from_specs, penalty_specs
 
 FORMAT = "glassnet"
 FORMAT_VERSION = 1
@@ -49,17 +54,22 @@ def save_network(
     network: Network,
     metadata: Any = None,
     extra_tensors: dict[str, np.ndarray] | None = None,
+    with_penalties: bool = True,
 ) -> None:
     """Write ``network`` (and JSON-serializable ``metadata``) to the model file ``path``.
 
     ``extra_tensors`` are arrays kept beside the model, each named with a ``/``
     (``"optimizer/layers.0.weights/m"``). The write is atomic: a temporary file in the same
     folder is renamed over ``path`` only when complete. Raises ``TypeError`` if ``metadata``
-    is not JSON-serializable.
+    is not JSON-serializable, or if a penalty is not one a file can hold (L1, L2, L1L2);
+    ``with_penalties=False`` leaves them out, for a front end that re-creates its own (the
+    estimators: their ``alpha`` and ``l1`` are saved as parameters).
     """
     from safetensors.numpy import save
 
     tensors, architecture = _describe(network)
+    if with_penalties and network.penalties:
+        architecture["penalties"] = penalty_specs(network.penalties)
     for name, array in (extra_tensors or {}).items():
         if not isinstance(name, str) or "/" not in name or not isinstance(array, np.ndarray):
             raise ValueError(
@@ -268,7 +278,8 @@ def _build(architecture: dict[str, Any], tensors: dict[str, np.ndarray], source:
             )
         loss_spec = dict(architecture["loss"])
         loss = get_loss(LOSSES[loss_spec.pop("name")](**loss_spec))
-        return Network(layers, loss=loss)
+        penalties = penalties_from_specs(architecture.get("penalties", []))
+        return Network(layers, loss=loss, penalties=penalties)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(f"{source}: the model's architecture is invalid ({error!r})") from None
 

@@ -305,7 +305,7 @@ class Network:
         return trace_step(self, X, Y, **options)
 
     def save(self, path: Any, metadata: Any = None) -> None:
-        """Write this network to a safetensors model file (see :func:`glassnet.io.save_network`)."""
+        """Write this network and its penalties to a model file (:func:`.io.save_network`)."""
         from .io import save_network
 
         save_network(path, self, metadata)

@@ -10,6 +10,9 @@ shows how much of each gradient is the penalty. The formulas are Keras' (no fact
     L2(l2):      l2 · Σ w²          gradient  2 · l2 · w
 
 scikit-learn's MLP ``alpha`` is ``L2(0.5 * alpha / n_batch)``.
+
+``Network.save`` keeps L1, L2 and L1L2 (name and coefficients, :func:`penalty_specs`) and
+refuses any other penalty, so a loaded network trains on with the same loss.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_positive
+from ._validation import check_in_range, check_positive, describe
 from ._workspace import Workspace
 from .callbacks import Callback
 from .recording import NO_RECORDER, Recorder
@@ -118,6 +121,55 @@ class MaxNorm(Callback):
 
     def __repr__(self) -> str:
         return f"MaxNorm({self.max_value})"
+
+
+# ------------------------------------------------------------- in a model file
+# The penalties a model file can hold: data only (their coefficients), rebuilt by name. A
+# subclass or any other object may hold code or state a file cannot, so it is never one of them.
+_SAVEABLE: dict[str, tuple[type, tuple[str, ...]]] = {
+    "L1": (L1, ("l1",)),
+    "L2": (L2, ("l2",)),
+    "L1L2": (L1L2, ("l1", "l2")),
+}
+
+
+def penalty_specs(penalties: list[Any]) -> list[dict[str, Any]]:
+    """``penalties`` as JSON data, ``[{"type": "L2", "l2": 0.01}, ...]``; ``TypeError``
+    naming the first one that is not exactly L1, L2 or L1L2 (it is never silently dropped)."""
+    specs = []
+    for index, penalty in enumerate(penalties):
+        found = [k for k, (cls, _) in _SAVEABLE.items() if type(penalty) is cls]
+        if not found:
+            raise TypeError(
+                f"penalties[{index}] cannot be saved in a model file: {describe(penalty)} "
+                f"({type(penalty).__name__}) is not one of {', '.join(_SAVEABLE)}"
+            )
+        names = _SAVEABLE[found[0]][1]
+        specs.append({"type": found[0], **{name: getattr(penalty, name) for name in names}})
+    return specs
+
+
+def penalties_from_specs(specs: Any) -> list[Any]:
+    """The penalties :func:`penalty_specs` described; ``ValueError`` for anything else."""
+    if not isinstance(specs, list):
+        raise ValueError(f"penalties must be a list, got {describe(specs)}")
+    penalties = []
+    for index, spec in enumerate(specs):
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if not isinstance(kind, str) or kind not in _SAVEABLE:
+            raise ValueError(
+                f"penalties[{index}] is not one of {', '.join(_SAVEABLE)}: {describe(spec)}"
+            )
+        cls, names = _SAVEABLE[kind]
+        if set(spec) != {"type", *names}:
+            raise ValueError(
+                f"penalties[{index}] ({kind}) must hold exactly {names}: {describe(spec)}"
+            )
+        try:
+            penalties.append(cls(**{name: spec[name] for name in names}))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"penalties[{index}] ({kind}) is malformed: {error}") from None
+    return penalties
 
 
 def _regularized(network: Network) -> list[Any]:
