@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._files import atomic_write_bytes
 from .._validation import all_finite, as_rng, check_int
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
 from ..optimizers import SGD, Optimizer, as_optimizer
@@ -165,16 +165,8 @@ def _call(callbacks: list[Callback], event: str, view: TrainingState) -> None:
 
 
 def save(state: State, path: str | os.PathLike[str]) -> None:
-    """Write the training state to ``path`` atomically (temporary file, then rename)."""
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump(state, file)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the training state to ``path`` all or nothing (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, pickle.dumps(state))
 
 
 def load(path: str | os.PathLike[str]) -> State:
