@@ -22,7 +22,7 @@ from .history import History
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
-from .validation import Data, prepare_datasets, resolve_metrics
+from .validation import Data, epoch_logs, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
     from .network import Network
@@ -254,7 +254,7 @@ class _Loop:
     ) -> dict[str, float]:
         """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
         try:
-            return _measure(self.state.network, loss, train, validation, metrics)
+            return epoch_logs(self.state.network, loss, train, validation, metrics)
         except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
             if _finite(p.value for p in self.parameters):
                 raise
@@ -271,26 +271,6 @@ class _Loop:
             if _finite(checkpoint):
                 _restore(self.parameters, checkpoint)
                 return
-
-
-def _measure(
-    network: Network,
-    loss: float,
-    train: Data,
-    validation: Data | None,
-    metrics: dict[str, Any],
-) -> dict[str, float]:
-    """The epoch's logs: ``loss``, metrics on the training data, then their ``val_`` twins."""
-    logs = {"loss": loss}
-    if metrics:
-        y_pred = network.predict(train[0])
-        logs.update({name: float(f(y_pred, train[1])) for name, f in metrics.items()})
-    if validation is not None:
-        xv, yv, wv = validation
-        y_pred = network.predict(xv)
-        logs["val_loss"] = network.loss(xv, yv, wv)
-        logs.update({f"val_{name}": float(f(y_pred, yv)) for name, f in metrics.items()})
-    return logs
 
 
 def _finite(arrays: Iterable[np.ndarray]) -> bool:
