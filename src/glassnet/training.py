@@ -143,7 +143,8 @@ def fit(
         history = History(planned_epochs=epochs)
         optimizer.minimize(network, train[0], train[1], train[2], history)  # type: ignore[union-attr]
         return history
-    optimizer = _resolve_optimizer(network, optimizer)
+    optimizer = resolve_optimizer(network, optimizer)
+    network.optimizer = optimizer  # type: ignore[attr-defined]
     for layer in network.layers:
         if callable(getattr(layer, "use_rng", None)):
             layer.use_rng(generator)
@@ -160,12 +161,12 @@ def fit(
     return state.history
 
 
-def _resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
+def resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
+    """``optimizer`` checked; None is the network's previous optimizer (state kept) or
+    ``SGD(learning_rate=0.01)``. The Dask loops use it too."""
     if optimizer is None:
         optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
-    optimizer = as_optimizer(optimizer)
-    network.optimizer = optimizer  # type: ignore[attr-defined]
-    return optimizer
+    return as_optimizer(optimizer)
 
 
 def fit_callbacks(

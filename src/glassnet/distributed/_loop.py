@@ -19,9 +19,9 @@ import numpy as np
 from .._files import atomic_write_bytes
 from .._validation import all_finite, as_rng, check_int
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
-from ..optimizers import SGD, Optimizer, as_optimizer
+from ..optimizers import Optimizer
 from ..stopping import check_stopping
-from ..training import History, TrainingDiverged, fit_callbacks
+from ..training import History, TrainingDiverged, fit_callbacks, resolve_optimizer
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -59,9 +59,7 @@ def start(
 
     ``check`` may refuse the optimizer; it runs before ``network`` is changed.
     """
-    if optimizer is None:
-        optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
-    state = State(network, as_optimizer(optimizer), History(), as_rng(rng), 0)
+    state = State(network, resolve_optimizer(network, optimizer), History(), as_rng(rng), 0)
     if checkpoint is not None and Path(checkpoint).exists():
         state = load(checkpoint)
     check(state.optimizer)
