@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -62,6 +65,33 @@ def test_best_checkpoint_keeps_and_writes_the_best(tmp_path):
     with np.load(path) as saved:
         assert saved["arr_0"][0, 0] == 1.0
     assert not (tmp_path / "best.npz.tmp").exists()
+
+
+def test_a_failed_checkpoint_write_keeps_the_old_file_and_leaves_no_temporary(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "best.npz"
+    path.write_bytes(b"the previous checkpoint")
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if Path(target) == path:
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        replay(BestCheckpoint(path=path), [0.9])
+    assert path.read_bytes() == b"the previous checkpoint"
+    assert [p.name for p in tmp_path.iterdir()] == ["best.npz"]
+
+
+def test_best_checkpoint_writes_exactly_the_given_name(tmp_path):
+    path = tmp_path / "best"  # np.savez given a name would have added ".npz"
+    replay(BestCheckpoint(path=path), [0.9])
+    assert [p.name for p in tmp_path.iterdir()] == ["best"]
+    with np.load(path) as saved:
+        assert saved["arr_0"][0, 0] == 0.0
 
 
 def test_reduce_on_plateau_changes_the_learning_rate():

@@ -160,6 +160,26 @@ def test_checkpoint_and_resume_continue_exactly(client, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["train.ckpt"]  # no temporary left behind
 
 
+def test_a_failed_checkpoint_write_keeps_the_last_checkpoint(client, tmp_path, monkeypatch):
+    x, y = regression_data(60)
+    dx, dy = da.from_array(x, chunks=(30, 3)), da.from_array(y, chunks=(30, 1))
+    path = tmp_path / "train.ckpt"
+    gd.fit(regressor(), dx, dy, client, optimizer=gn.SGD(0.05), epochs=1, checkpoint=path)
+    saved = path.read_bytes()
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if Path(target) == path:
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        gd.fit(regressor(), dx, dy, client, epochs=2, checkpoint=path)
+    assert path.read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == ["train.ckpt"]
+
+
 @pytest.mark.parametrize(
     ("x", "y", "error", "match"),
     [

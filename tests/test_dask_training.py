@@ -317,6 +317,17 @@ def test_dropout_training_on_the_cluster_is_reproducible_from_the_seed(client, s
     assert not np.allclose(trained[0].get_weights()[0], dropout_network().get_weights()[0])
 
 
+def test_a_round_ending_with_an_infinite_optimizer_state_stops_as_one_process_does(client):
+    """Round 1 has a finite loss but leaves the velocity infinite; round 2 sends that state to
+    the replicas and must end in TrainingDiverged on the driver, not a refusal on a worker."""
+    network = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    dx, dy, _ = chunked(np.full((2, 1), 1e150), np.zeros((2, 1)), None, (2,))
+    with pytest.raises(gn.TrainingDiverged, match="the loss became nan"):
+        gd.fit_averaged(network, dx, dy, client, optimizer=gn.SGD(1e10, momentum=0.9),
+                        batch_size=1, local_steps=1, shuffle=False)  # fmt: skip
+    np.testing.assert_array_equal(network.get_weights()[0], [[1.0]])
+
+
 @pytest.mark.parametrize("scheme", ["fit", "fit_averaged"])
 def test_an_update_that_overflows_stops_with_the_epochs_finite_start(client, scheme):
     """A finite loss (1e300) whose update overflows the weights: as Network.fit, the run

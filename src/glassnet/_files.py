@@ -1,6 +1,6 @@
 """Writing a file all or nothing: a temporary file beside the target, then a rename.
 
-Every file glassnet writes (model files, predictions, plots) goes through
+Every file glassnet writes (model files, predictions, plots, checkpoints) goes through
 :func:`atomic_write_bytes`, so an interrupted write never leaves a half-written file.
 """
 

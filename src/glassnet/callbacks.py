@@ -9,6 +9,7 @@ callback overrides them, so plain training pays nothing for them.
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._files import atomic_write_bytes
 from ._validation import check_bool, check_in_range, check_int, check_positive, describe
 from .stopping import Plateau
 
@@ -141,14 +143,11 @@ class BestCheckpoint(Callback):
 
 
 def _save_npz(path: Any, arrays: list[np.ndarray]) -> None:
-    import os
-    from pathlib import Path
-
-    target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        np.savez(handle, *arrays)
-    os.replace(temporary, target)
+    """Write ``arrays`` as ``arr_0, arr_1, ...`` to exactly ``path`` (no ``.npz`` is added),
+    all or nothing."""
+    buffer = io.BytesIO()
+    np.savez(buffer, *arrays)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 class LearningRateScheduler(Callback):

@@ -182,7 +182,29 @@ class Huber(Loss):
         return f"Huber(delta={self.delta})"
 
 
-class BinaryCrossEntropy(Loss):
+class _CrossEntropy(Loss):
+    """What the two cross-entropies share: ``from_logits``, and after their canonical output
+    activation (sigmoid, softmax) the short gradient ``∂L/∂z = a - y``."""
+
+    def __init__(self, from_logits: bool = False) -> None:
+        self.from_logits = check_bool(from_logits, "from_logits")
+
+    def logits_gradient(
+        self,
+        a: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``∂L/∂z`` given the canonical activation's output ``a``: ``a - y``, scaled to the
+        batch mean."""
+        return _scale_rows(np.subtract(a, y, out=_like(out, a)), sample_weight, "sum")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(from_logits={self.from_logits})"
+
+
+class BinaryCrossEntropy(_CrossEntropy):
     """``ℓ = -(y log p + (1 - y) log(1 - p))`` per output, summed over outputs.
 
     With probabilities, ``p`` is clipped to ``[eps, 1 - eps]`` (``eps`` of the dtype). With
@@ -192,9 +214,6 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_cross_entropy"
     canonical_activation = act.Sigmoid
-
-    def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = check_bool(from_logits, "from_logits")
 
     def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.from_logits:
@@ -225,25 +244,12 @@ class BinaryCrossEntropy(Loss):
         has lost the digits that ``log(1 - a)`` needs."""
         return _mean(_bce_from_logits(z, y).sum(axis=1), sample_weight)
 
-    def logits_gradient(
-        self,
-        a: np.ndarray,
-        y: np.ndarray,
-        sample_weight: np.ndarray | None = None,
-        out: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """``∂L/∂z`` given the sigmoid output ``a``: ``(a - y)`` scaled to the batch mean."""
-        return _scale_rows(np.subtract(a, y, out=_like(out, a)), sample_weight, "sum")
-
-    def __repr__(self) -> str:
-        return f"BinaryCrossEntropy(from_logits={self.from_logits})"
-
 
 def _bce_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
 
 
-class CategoricalCrossEntropy(Loss):
+class CategoricalCrossEntropy(_CrossEntropy):
     """``L = -Σ_j y_j log p_j`` per sample (targets one-hot or probabilities).
 
     With probabilities, ``p`` is clipped below at ``eps``. With ``from_logits=True`` (or after a
@@ -253,9 +259,6 @@ class CategoricalCrossEntropy(Loss):
 
     name = "categorical_cross_entropy"
     canonical_activation = act.Softmax
-
-    def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = check_bool(from_logits, "from_logits")
 
     def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.from_logits:
@@ -301,19 +304,6 @@ class CategoricalCrossEntropy(Loss):
             return float(np.dot(y_sums, log_norm) - np.vdot(y, s)) / z.shape[0]
         per_sample = y_sums * log_norm - act.row_sums(np.multiply(y, s, out=s))
         return _mean(per_sample, sample_weight)
-
-    def logits_gradient(
-        self,
-        a: np.ndarray,
-        y: np.ndarray,
-        sample_weight: np.ndarray | None = None,
-        out: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """``∂L/∂z`` given the softmax output ``a``: ``a - y``, scaled to the batch mean."""
-        return _scale_rows(np.subtract(a, y, out=_like(out, a)), sample_weight, "sum")
-
-    def __repr__(self) -> str:
-        return f"CategoricalCrossEntropy(from_logits={self.from_logits})"
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from .lbfgs import refuse_callbacks
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
-from .validation import Data, prepare_datasets, resolve_metrics
+from .validation import Data, epoch_logs, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
     from .network import Network
@@ -147,7 +147,8 @@ def fit(
         history = History(planned_epochs=epochs)
         optimizer.minimize(network, train[0], train[1], train[2], history)  # type: ignore[union-attr]
         return history
-    optimizer = _resolve_optimizer(network, optimizer)
+    optimizer = resolve_optimizer(network, optimizer)
+    network.optimizer = optimizer  # type: ignore[attr-defined]
     for layer in network.layers:
         if callable(getattr(layer, "use_rng", None)):
             layer.use_rng(generator)
@@ -164,12 +165,12 @@ def fit(
     return state.history
 
 
-def _resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
+def resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
+    """``optimizer`` checked; None is the network's previous optimizer (state kept) or
+    ``SGD(learning_rate=0.01)``. The Dask loops use it too."""
     if optimizer is None:
         optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
-    optimizer = as_optimizer(optimizer)
-    network.optimizer = optimizer  # type: ignore[attr-defined]
-    return optimizer
+    return as_optimizer(optimizer)
 
 
 def fit_callbacks(
@@ -258,7 +259,7 @@ class _Loop:
     ) -> dict[str, float]:
         """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
         try:
-            return _measure(self.state.network, loss, train, validation, metrics)
+            return epoch_logs(self.state.network, loss, train, validation, metrics)
         except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
             if _finite(p.value for p in self.parameters):
                 raise
@@ -275,26 +276,6 @@ class _Loop:
             if _finite(checkpoint):
                 _restore(self.parameters, checkpoint)
                 return
-
-
-def _measure(
-    network: Network,
-    loss: float,
-    train: Data,
-    validation: Data | None,
-    metrics: dict[str, Any],
-) -> dict[str, float]:
-    """The epoch's logs: ``loss``, metrics on the training data, then their ``val_`` twins."""
-    logs = {"loss": loss}
-    if metrics:
-        y_pred = network.predict(train[0])
-        logs.update({name: float(f(y_pred, train[1])) for name, f in metrics.items()})
-    if validation is not None:
-        xv, yv, wv = validation
-        y_pred = network.predict(xv)
-        logs["val_loss"] = network.loss(xv, yv, wv)
-        logs.update({f"val_{name}": float(f(y_pred, yv)) for name, f in metrics.items()})
-    return logs
 
 
 def _finite(arrays: Iterable[np.ndarray]) -> bool:

@@ -133,6 +133,27 @@ def resolve_metrics(metrics: Sequence[Any]) -> dict[str, Metric]:
     return resolved
 
 
+def epoch_logs(
+    network: Network,
+    loss: float,
+    train: Data,
+    validation: Data | None,
+    metrics: dict[str, Metric],
+) -> dict[str, float]:
+    """One epoch's logs in :func:`glassnet.fit`: ``loss`` (the epoch's mean batch loss), the
+    metrics on the training data, then ``val_loss`` and the metrics on ``validation``."""
+    logs = {"loss": loss}
+    if metrics:
+        y_pred = network.predict(train[0])
+        logs.update({name: float(f(y_pred, train[1])) for name, f in metrics.items()})
+    if validation is not None:
+        xv, yv, wv = validation
+        y_pred = network.predict(xv)
+        logs["val_loss"] = network.loss(xv, yv, wv)
+        logs.update({f"val_{name}": float(f(y_pred, yv)) for name, f in metrics.items()})
+    return logs
+
+
 def prepare_datasets(
     network: Network,
     X: Any,

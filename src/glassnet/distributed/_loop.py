@@ -10,18 +10,18 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._files import atomic_write_bytes
 from .._validation import all_finite, as_rng, check_int
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
-from ..optimizers import SGD, Optimizer, as_optimizer
+from ..optimizers import Optimizer
 from ..stopping import check_stopping
-from ..training import History, TrainingDiverged, fit_callbacks
+from ..training import History, TrainingDiverged, fit_callbacks, resolve_optimizer
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -59,9 +59,7 @@ def start(
 
     ``check`` may refuse the optimizer; it runs before ``network`` is changed.
     """
-    if optimizer is None:
-        optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
-    state = State(network, as_optimizer(optimizer), History(), as_rng(rng), 0)
+    state = State(network, resolve_optimizer(network, optimizer), History(), as_rng(rng), 0)
     if checkpoint is not None and Path(checkpoint).exists():
         state = load(checkpoint)
     check(state.optimizer)
@@ -165,16 +163,8 @@ def _call(callbacks: list[Callback], event: str, view: TrainingState) -> None:
 
 
 def save(state: State, path: str | os.PathLike[str]) -> None:
-    """Write the training state to ``path`` atomically (temporary file, then rename)."""
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump(state, file)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the training state to ``path`` all or nothing (see :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, pickle.dumps(state))
 
 
 def load(path: str | os.PathLike[str]) -> State:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ..parameters import Parameter
     from ..training import History
 
-States = list[dict[str, np.ndarray] | None]
+States = list[dict[str, np.ndarray]]  # Optimizer.state_dict's buffers: parameters in order
 
 
 def fit_averaged(
@@ -126,7 +126,8 @@ class Averaging:
         owners = [blocks.owners(rows) for rows in batches]
         shell = copy.copy(optimizer)
         shell._state = {}  # the state travels as arrays in parameter order, not keyed by object
-        model = ([p.value for p in parameters], shell, _states(optimizer, parameters))
+        buffers = optimizer.state_dict(parameters)["buffers"]
+        model = ([p.value for p in parameters], shell, buffers)
 
         def tasks(template: Any) -> list[Any]:
             model_future = scatter(self.broadcast.client, model)  # once per round
@@ -187,10 +188,10 @@ def local_steps(
             weight = float(x_rows.shape[0] if w_rows is None else w_rows.sum())
             steps.append((value * weight, weight))
     total = math.fsum(weight for _, weight in steps)
-    scaled = [
-        None if s is None else {k: a * total for k, a in s.items()}
-        for s in _states(optimizer, parameters)
-    ]
+    scaled = optimizer.state_dict(parameters)["buffers"]  # copies: scaled in place
+    for buffers in scaled:
+        for array in buffers.values():
+            array *= total
     return total, [p.value * total for p in parameters], scaled, steps
 
 
@@ -206,27 +207,21 @@ def _average(network: Network, optimizer: Optimizer, parts: list[Any]) -> None:
     for i, parameter in enumerate(network.parameters()):
         parameter.value[...] = sum(part[1][i] for part in parts) / total
         state = optimizer._state.get(parameter) or optimizer.init_state(parameter)
-        for key in parts[0][2][i] or {}:
+        for key in parts[0][2][i]:
             state[key][...] = sum(part[2][i][key] for part in parts) / total
         optimizer._state[parameter] = state
 
 
-def _states(optimizer: Optimizer, parameters: list[Parameter]) -> States:
-    """The optimizer's state of each parameter, in order, without its scratch buffer.
-
-    Optimizers key their state by the parameter object (see :mod:`glassnet.optimizers`); a
-    replica's parameters are other objects, so the state travels in parameter order.
-    """
-    found: States = []
-    for parameter in parameters:
-        state = optimizer._state.get(parameter)
-        found.append(None if state is None else {k: v for k, v in state.items() if k != "scratch"})
-    return found
-
-
 def _load_states(optimizer: Optimizer, parameters: list[Parameter], states: States) -> None:
+    """Give a replica's ``parameters`` the driver's buffers (from ``state_dict``).
+
+    Not :meth:`~glassnet.optimizers.Optimizer.load_state_dict`: that refuses NaN or infinite
+    buffers, but a round may end with a finite loss and a non-finite state; the next round must
+    then fail as one process does, with :class:`~glassnet.training.TrainingDiverged` on the
+    driver, not with a ValueError on a worker.
+    """
     for parameter, saved in zip(parameters, states, strict=True):
-        if saved is not None:
+        if saved:
             state = optimizer.init_state(parameter)
             for key, value in saved.items():
                 state[key][...] = value
