@@ -311,6 +311,4 @@ def as_optimizer(spec: Any) -> Optimizer:
     if callable(getattr(spec, "step", None)):
         optimizer: Optimizer = spec
         return optimizer
-    raise TypeError(
-        f"optimizer must be an optimizer object such as SGD(0.1), got {describe(spec)}"
-    )
+    raise TypeError(f"optimizer must be an optimizer object such as SGD(0.1), got {describe(spec)}")

@@ -48,9 +48,7 @@ def class_weight_to_sample_weight(
         weights[present] = labels.shape[0] / (present.sum() * counts[present])
         return weights[labels]
     if not isinstance(class_weight, dict):
-        raise TypeError(
-            f"class_weight must be a dict or 'balanced', got {describe(class_weight)}"
-        )
+        raise TypeError(f"class_weight must be a dict or 'balanced', got {describe(class_weight)}")
     weights = np.ones(n_classes)
     for key, value in class_weight.items():
         if (
