@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class History:
-    """What happened during ``fit``: one entry per epoch.
+    """What happened during ``fit``: one entry per epoch (with a full-batch optimizer such as
+    :class:`glassnet.lbfgs.LBFGS`, per iteration, each measured at that iteration's parameters).
 
     Attributes
     ----------

@@ -9,16 +9,17 @@ optimizer. SciPy is imported when training begins.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_int
+from ._validation import check_in_range, check_int, describe
+from .history import History
+from .validation import Data, Metric, epoch_logs
 
 if TYPE_CHECKING:
     from .network import Network
-    from .training import History
 
 
 class LBFGS:
@@ -38,9 +39,14 @@ class LBFGS:
 
     Notes
     -----
-    SciPy runs to the stopping rule above; :func:`glassnet.fit`'s ``epochs``, ``batch_size``
-    and validation are not used, and it calls no callbacks (``fit`` refuses any, see
-    :func:`refuse_callbacks`).
+    SciPy runs to the stopping rule above, on all samples at every step. In
+    :func:`glassnet.fit`, each L-BFGS iteration takes the place of an epoch in the returned
+    ``History``: ``loss``, and ``val_loss`` and the ``metrics`` when asked for, are measured at
+    every iterate (the last entry: the final parameters). The options of fit's epoch loop
+    (``epochs``, ``batch_size`` other than None, ``tol``, ``patience``,
+    ``restore_best_weights``, ``monitor``, ``verbose``, ``callbacks``) are refused with a
+    ``ValueError`` when set, never silently skipped (:func:`refuse_epoch_options`);
+    ``LBFGS(tol=...)`` is this stopping rule's tolerance, not fit's ``tol``.
 
     Attributes
     ----------
@@ -69,13 +75,15 @@ class LBFGS:
         x: np.ndarray,
         y: np.ndarray,
         sample_weight: np.ndarray | None,
-        history: History,
+        record: Callable[[float], None],
     ) -> None:
-        """Train ``network`` on validated ``x``, ``y``; one ``history.loss`` entry per iteration."""
+        """Train ``network`` on validated ``x``, ``y``; ``record(loss)`` after each iteration
+        and at the end, with the network holding the parameters whose loss that is."""
         from scipy.optimize import minimize
 
         parameters = network.parameters()
         last = {"loss": np.inf}
+        recorded: list[np.ndarray] = []  # the parameters of the last record
 
         def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
             unpack(parameters, theta)
@@ -85,17 +93,22 @@ class LBFGS:
             last["loss"] = value
             return value, flatten(p.grad for p in parameters)
 
+        def on_iteration(theta: np.ndarray) -> None:  # the iterate was the last evaluation
+            unpack(parameters, theta)
+            record(float(last["loss"]))
+            recorded[:] = [theta.copy()]
+
         self.result = minimize(
             loss_and_gradient,
             flatten(p.value for p in parameters),
             method="L-BFGS-B",
             jac=True,
             options={"maxiter": self.max_iter, "maxfun": self.max_fun, "gtol": self.tol},
-            callback=lambda _: history.loss.append(float(last["loss"])),
+            callback=on_iteration,
         )
         unpack(parameters, self.result.x)
-        if not history.loss or history.loss[-1] != self.result.fun:
-            history.loss.append(float(self.result.fun))
+        if not recorded or not np.array_equal(recorded[0], self.result.x):
+            record(float(self.result.fun))  # no iteration, or stopped inside a line search
 
     def __repr__(self) -> str:
         return f"LBFGS(max_iter={self.max_iter}, max_fun={self.max_fun}, tol={self.tol})"
@@ -115,6 +128,63 @@ def refuse_callbacks(optimizer: Any, callbacks: list[Any]) -> None:
             f"to its own stopping rule; got {names}. Pass no callbacks, or train with an "
             "epoch-based optimizer such as Adam"
         )
+
+
+def fit_full_batch(
+    optimizer: Any,
+    network: Network,
+    train: Data,
+    validation: Data | None,
+    metrics: dict[str, Metric],
+) -> History:
+    """``fit`` with a full-batch ``optimizer`` (one with ``minimize``, such as :class:`LBFGS`),
+    on data and metrics checked at fit's door.
+
+    Each iteration is logged as an epoch is, by :func:`glassnet.validation.epoch_logs`:
+    ``loss``, the metrics on ``train``, ``val_loss`` and the metrics on ``validation``.
+    """
+    history = History(planned_epochs=1)
+
+    def record(loss: float) -> None:
+        history.record(epoch_logs(network, loss, train, validation, metrics))
+
+    optimizer.minimize(network, train[0], train[1], train[2], record)
+    return history
+
+
+# fit's options that only its epoch loop uses: why each cannot apply, and what to do instead
+EPOCH_OPTIONS = {
+    "epochs": "L-BFGS has no epochs and runs to its own stopping rule; bound it with "
+    "LBFGS(max_iter=...) instead",
+    "batch_size": "every L-BFGS step uses all samples; leave batch_size out or pass None",
+    "tol": "fit's tol stops its epoch loop and L-BFGS has no epochs; LBFGS(tol=...) is "
+    "L-BFGS's own stopping tolerance",
+    "patience": "patience counts epochs for fit's tol and L-BFGS has no epochs; use "
+    "LBFGS(tol=...) or LBFGS(max_iter=...) instead",
+    "restore_best_weights": "L-BFGS has no epochs to restore and ends at its last iterate; "
+    "train with an epoch-based optimizer such as Adam to keep the best parameters",
+    "monitor": "only fit's tol and restore_best_weights watch it, and L-BFGS uses neither; "
+    "leave monitor out",
+    "verbose": "the progress bar counts epochs and L-BFGS has no epochs; read history.loss "
+    "or optimizer.result afterwards",
+}
+
+
+def refuse_epoch_options(optimizer: Any, options: dict[str, tuple[Any, Any]]) -> None:
+    """``ValueError`` if an option of ``fit``'s epoch loop is set for a full-batch ``optimizer``.
+
+    ``options`` maps each name in :data:`EPOCH_OPTIONS` to ``(value, fit's default)``; a value
+    other than the default is refused (``batch_size=None``, full batch, is what L-BFGS does).
+    Ignoring it would let a user believe that, say, early stopping or 100 epochs happened.
+    An explicitly passed default (``batch_size=32``) cannot be told from an omitted one.
+    """
+    for name, (value, default) in options.items():
+        is_default = type(value) is type(default) and value == default
+        if not is_default and not (name == "batch_size" and value is None):
+            raise ValueError(
+                f"{name}={describe(value)} does not apply to the full-batch optimizer "
+                f"{optimizer!r}: {EPOCH_OPTIONS[name]}"
+            )
 
 
 def flatten(arrays: Iterable[np.ndarray]) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -19,7 +20,7 @@ from .callbacks import (
     overrides_batch_hooks,
 )
 from .history import History
-from .lbfgs import refuse_callbacks
+from .lbfgs import fit_full_batch, refuse_callbacks, refuse_epoch_options
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
@@ -85,8 +86,12 @@ def fit(
         Default: the optimizer of the previous ``fit`` (its state kept, so training continues
         where it stopped), or ``SGD(learning_rate=0.01)``. A full-batch method
         (:class:`glassnet.lbfgs.LBFGS`) trains on all of ``X`` with its own stopping rule;
-        ``epochs``, ``batch_size`` and validation are then not used, and it calls no
-        callbacks: passing any is a ``ValueError`` rather than silently skipping them.
+        each of its iterations is logged as an epoch (``loss``; ``val_loss`` and ``metrics``
+        when asked for), and data, weights, validation and ``rng`` (the split) work as here.
+        Options of the epoch loop, which it does not have, are a ``ValueError`` when set,
+        never silently skipped: ``epochs``, ``batch_size`` (None is allowed: full batch),
+        ``tol``, ``patience``, ``restore_best_weights``, ``monitor``, ``verbose`` and any
+        ``callbacks``. ``shuffle`` has no effect on a full batch.
     epochs : int
         Passes over the data, unless a stopping rule or callback ends training earlier.
     batch_size : int or None
@@ -98,7 +103,8 @@ def fit(
         without a generator of their own). A seed repeats the run bit for bit.
     tol, patience : float or None, int
         Step 6, convergence: stop when ``monitor`` has not improved by more than ``tol`` for
-        ``patience`` epochs in a row. ``tol=None`` (default) never stops early.
+        ``patience`` epochs in a row. ``tol=None`` (default) never stops early. (L-BFGS's
+        own gradient tolerance is ``LBFGS(tol=...)``, not this one.)
     sample_weight : array-like, shape (n_samples,), optional
         Each sample's weight in the loss (a weighted mean).
     class_weight : dict or "balanced", optional
@@ -144,9 +150,12 @@ def fit(
     )
     if callable(getattr(optimizer, "minimize", None)):  # a full-batch method such as LBFGS
         refuse_callbacks(optimizer, callbacks)
-        history = History(planned_epochs=epochs)
-        optimizer.minimize(network, train[0], train[1], train[2], history)  # type: ignore[union-attr]
-        return history
+        given = dict(
+            epochs=epochs, batch_size=batch_size, tol=tol, patience=patience,
+            restore_best_weights=restore_best_weights, monitor=monitor, verbose=verbose,
+        )  # fmt: skip
+        refuse_epoch_options(optimizer, {k: (v, FIT_DEFAULTS[k]) for k, v in given.items()})
+        return fit_full_batch(optimizer, network, train, validation, resolve_metrics(metrics))
     optimizer = resolve_optimizer(network, optimizer)
     network.optimizer = optimizer  # type: ignore[attr-defined]
     for layer in network.layers:
@@ -163,6 +172,9 @@ def fit(
     loop = _Loop(state, Batches(list(train), batch_size, shuffle, generator), hooks)
     loop.run(epochs, validation, resolve_metrics(metrics), train)
     return state.history
+
+
+FIT_DEFAULTS = {name: p.default for name, p in inspect.signature(fit).parameters.items()}
 
 
 def resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
