@@ -161,6 +161,8 @@ def _bad_model(tmp_path: Path, kind: str) -> Path:
         (["train", "{tmp}/one.csv", "--target", "label"], "single class"),
         (["train", "{tmp}/ids.csv", "--target", "label"], "cannot be one-hot encoded"),
         (["train", "{table}", "--target", "label", "--optimizer", "lbfgsx"], "--optimizer"),
+        # the CLI trains epoch by epoch, so it offers no L-BFGS (whose fit refuses epochs)
+        (["train", "{table}", "--target", "label", "--optimizer", "lbfgs"], "--optimizer must"),
         (["train", "{table}", "--target", "label", "--hidden", "a,b"], "--hidden"),
         (["predict", "{tmp}/pickle.safetensors", "{table}"], "pickle"),
         (["predict", "{tmp}/garbage.safetensors", "{table}"], "not a safetensors model"),
