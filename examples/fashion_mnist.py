@@ -3,7 +3,7 @@
 The anchor is scikit-learn's MLPClassifier at about 87-88%. The recipe is MNIST's (in
 ``_image_mlp.py``: float32, batch 128, SGD with Nesterov momentum 0.9, learning rate 0.1 decayed
 linearly to 0 over 30 epochs) with 800 hidden units and dropout 0.2, which did best on the
-validation split: 90.21% mean test accuracy over seeds 0-2 (docs/quality.md).
+validation split: 90.23% mean test accuracy over seeds 0-2 (docs/quality.md).
 
 Run from the repository root: python examples/fashion_mnist.py [--data DIR] [--epochs N] [--quick]
 """
