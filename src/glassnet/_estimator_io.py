@@ -27,6 +27,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimator_state import restore_training_state, training_state
+from ._validation import check_int, describe
 from .io import read_model_file, save_network
 
 FITTED = (
@@ -80,10 +81,24 @@ def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
         found = document.get("class") if isinstance(document, dict) else "no estimator"
         raise ValueError(f"{path}: not a saved {cls.__name__} (the file holds {found})")
     try:
-        estimator = cls(**_unplain_params(document["params"]))
-        fitted = dict(document["fitted"])
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{path}: the saved estimator is malformed ({error})") from None
+        estimator = _restore(cls, document, network)
+    except (KeyError, TypeError, ValueError) as error:
+        reason = f"missing entry {error}" if isinstance(error, KeyError) else str(error)
+        reason = (reason.splitlines() or [type(error).__name__])[0]  # one line, a library's too
+        raise ValueError(f"{path}: the saved estimator is malformed ({reason})") from None
+    restore_training_state(estimator, document.get("training_state"), extra, path)
+    return estimator
+
+
+def _restore(cls: type, document: dict[str, Any], network: Any) -> Any:
+    """The estimator ``document`` describes, around ``network``; raises KeyError, TypeError or
+    ValueError for anything malformed (:func:`load_estimator` names the file)."""
+    params, fitted = document["params"], document["fitted"]
+    for name, entry in (("params", params), ("fitted", fitted)):
+        if not isinstance(entry, dict):
+            raise TypeError(f"{name} must be a JSON object, got {describe(entry)}")
+    estimator = cls(**_unplain_params(params))
+    _check_fitted(fitted, network)
     estimator.network_ = network
     network.penalties = estimator._make_penalties()
     for name in FITTED:
@@ -97,8 +112,32 @@ def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
         _restore_labels(estimator, fitted)
     else:
         estimator._y_was_1d = bool(fitted.get("y_was_1d", True))
-    restore_training_state(estimator, document.get("training_state"), extra, path)
     return estimator
+
+
+def _check_fitted(fitted: dict[str, Any], network: Any) -> None:
+    """The fitted attributes' kinds, and the sizes against the saved network's."""
+    sizes = {"n_features_in_": network.n_inputs, "n_outputs_": network.n_outputs}
+    for name, minimum in (("n_iter_", 0), ("t_", 0), ("n_features_in_", 1), ("n_outputs_", 1)):
+        if name in fitted:
+            value = check_int(fitted[name], name, minimum)
+            if name in sizes and value != sizes[name]:
+                raise ValueError(f"{name} is {value}, but the saved network has {sizes[name]}")
+    activation = fitted.get("out_activation_", "")
+    if not isinstance(activation, str):
+        raise TypeError(f"out_activation_ must be text, got {describe(activation)}")
+    for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
+        curve = fitted.get(name)
+        if curve is not None and not (isinstance(curve, list) and all(map(_is_real, curve))):
+            raise TypeError(f"{name} must be a list of numbers, got {describe(curve)}")
+    for name in _NUMBERS:
+        number = fitted.get(name)
+        if number is not None and not (_is_real(number) or isinstance(number, str)):
+            raise TypeError(f"{name} must be a number, got {describe(number)}")
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _restore_labels(estimator: Any, fitted: dict[str, Any]) -> None:
