@@ -213,6 +213,11 @@ MALFORMED = {
                                  "the saved parameters make none: beta_1 must be a real number"),
     "unknown-solver": (lambda e, t: e["params"].__setitem__("solver", "no"),
                        "the saved parameters make none: solver='no' is unknown"),
+    # lbfgs keeps no optimizer: a state naming none was an AttributeError on None
+    "lbfgs-no-optimizer": (lambda e, t: (e["params"].__setitem__("solver", "lbfgs"),
+                                         e["training_state"]["optimizer"].__setitem__(
+                                             "class", "no optimizer")),
+                           "optimizer state of 'no optimizer', but solver='lbfgs' uses no opt"),
 }  # fmt: skip
 
 

@@ -130,7 +130,7 @@ def _load_optimizer(est: Any, saved: Any, extra: dict[str, np.ndarray]) -> Any:
         message = f"an optimizer state, but the saved parameters make none: {reason}"
         raise ValueError(message) from None
     kind = type(optimizer).__name__ if optimizer is not None else "no optimizer"
-    if not isinstance(saved, dict) or saved.get("class") != kind:
+    if optimizer is None or not isinstance(saved, dict) or saved.get("class") != kind:
         found = saved.get("class") if isinstance(saved, dict) else describe(saved)
         raise ValueError(f"optimizer state of {found!r}, but solver={est.solver!r} uses {kind}")
     named = _named_parameters(est.network_)
