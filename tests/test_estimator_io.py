@@ -192,6 +192,15 @@ def _edit_estimator(path, change):
         (lambda e: e["fitted"].__setitem__("best_loss_", "x"), "could not convert"),
         (lambda e: e["fitted"].__setitem__("loss_", [1.0]), "loss_ must be a number"),
         (lambda e: e["fitted"].__setitem__("out_activation_", 1), "out_activation_ must be text"),
+        # these loaded, then predict or training failed (AttributeError, AxisError, IndexError)
+        (lambda e: e["fitted"].pop("t_"), "missing entry 't_'"),
+        (lambda e: e["fitted"].pop("classes_"), "missing entry 'classes_'"),
+        (lambda e: e["fitted"].__setitem__("loss_curve_", None), "loss_curve_ must be a list"),
+        (lambda e: e["fitted"].__setitem__("classes_", [0, 1, 2, 3]),
+         r"4 classes \(multiclass\) make a network of 4 outputs, but the saved network has 3"),
+        (lambda e: e["fitted"].__setitem__("classes_", [0, 1]),
+         r"2 classes \(multiclass\) make a network of 1 outputs"),
+        (lambda e: e["fitted"].__setitem__("y_type_", "bogus"), "y_type_ 'bogus' with classes_"),
     ],
 )  # fmt: skip
 def test_a_malformed_estimator_document_is_one_value_error_naming_the_file(
