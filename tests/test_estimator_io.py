@@ -218,3 +218,18 @@ def test_a_malformed_estimator_document_is_one_value_error_naming_the_file(
     text = str(caught.value)
     assert text.startswith(f"{path}: the saved estimator is malformed (") and "\n" not in text
     assert caught.value.__suppress_context__
+
+
+def test_an_estimators_network_alone_is_refused_with_a_way_out(tmp_path):
+    """``clf.network_.save`` saved before the penalties went into model files; now its
+    batch-scaled penalties cannot be (they are the estimator's alpha and l1). The message names
+    them readably (it showed '<...BatchL2 object at 0x7f...>') and says how to save."""
+    X, y = load_iris(return_X_y=True)
+    clf = _fit(MLPClassifier((3,), max_iter=2, random_state=0, l1=0.01), X, y)
+    path = tmp_path / "net.safetensors"
+    with pytest.raises(TypeError, match=r"BatchL2\(alpha=0.0001\) \(BatchL2\)") as caught:
+        clf.network_.save(path)
+    assert "with_penalties=False" in str(caught.value) and " at 0x" not in str(caught.value)
+    assert repr(clf.network_.penalties[1]) == "Remembered(L1(0.01))"
+    gn.io.save_network(path, clf.network_, with_penalties=False)
+    assert np.array_equal(gn.Network.load(path).predict(X), clf.network_.predict(X))
