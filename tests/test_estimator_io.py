@@ -159,3 +159,77 @@ def test_the_estimators_penalties_are_its_parameters_not_the_files(tmp_path):
     assert kinds == [type(p).__name__ for p in reg.network_.penalties] == ["BatchL2", "Remembered"]
     assert loaded.network_.penalties[1].penalty.l1 == 0.01
     assert loaded.network_.loss(X, y[:, None]) == reg.network_.loss(X, y[:, None])
+
+
+def _edit_estimator(path, change):
+    """Rewrite the estimator document of the model file ``path`` with ``change``."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    tensors = load_file(path)
+    with safe_open(path, "np") as file:
+        document = json.loads(file.metadata()["glassnet"])
+    change(document["metadata"]["estimator"])
+    save_file(tensors, path, metadata={"glassnet": json.dumps(document)})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e.__setitem__("params", []), "params must be a JSON object, got"),
+        (lambda e: e.__setitem__("fitted", []), "fitted must be a JSON object, got"),
+        (lambda e: e.pop("fitted"), "missing entry 'fitted'"),
+        (lambda e: e["fitted"].pop("y_type_"), "missing entry 'y_type_'"),
+        (lambda e: e["fitted"].__setitem__("classes_", 5), r"malformed \("),
+        (lambda e: e["fitted"].__setitem__("t_", None), "t_ must be an integer"),
+        (lambda e: e["fitted"].__setitem__("n_iter_", "3"), "n_iter_ must be an integer"),
+        (lambda e: e["fitted"].__setitem__("n_features_in_", 5),
+         "n_features_in_ is 5, but the saved network has 4"),
+        (lambda e: e["fitted"].__setitem__("loss_curve_", 5), "loss_curve_ must be a list of"),
+        (lambda e: e["fitted"].__setitem__("validation_scores_", ["x"]), "validation_scores_ must"),
+        (lambda e: e["fitted"].__setitem__("best_loss_", "x"), "could not convert"),
+        (lambda e: e["fitted"].__setitem__("loss_", [1.0]), "loss_ must be a number"),
+        (lambda e: e["fitted"].__setitem__("out_activation_", 1), "out_activation_ must be text"),
+        # these loaded, then predict or training failed (AttributeError, AxisError, IndexError)
+        (lambda e: e["fitted"].pop("t_"), "missing entry 't_'"),
+        (lambda e: e["fitted"].pop("classes_"), "missing entry 'classes_'"),
+        (lambda e: e["fitted"].__setitem__("loss_curve_", None), "loss_curve_ must be a list"),
+        (lambda e: e["fitted"].__setitem__("classes_", [0, 1, 2, 3]),
+         r"4 classes \(multiclass\) make a network of 4 outputs, but the saved network has 3"),
+        (lambda e: e["fitted"].__setitem__("classes_", [0, 1]),
+         r"2 classes \(multiclass\) make a network of 1 outputs"),
+        (lambda e: e["fitted"].__setitem__("y_type_", "bogus"), "y_type_ 'bogus' with classes_"),
+    ],
+)  # fmt: skip
+def test_a_malformed_estimator_document_is_one_value_error_naming_the_file(
+    tmp_path, change, message
+):
+    """docs/reliability.md: the estimators' loaders raise one ValueError naming the file. A
+    malformed 'fitted' part used to give a KeyError or scikit-learn's TypeError from deep in
+    LabelBinarizer, or loaded and failed later in training (t_ None, a loss curve of 5)."""
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "m.safetensors"
+    _fit(MLPClassifier((3,), max_iter=2, random_state=0), X, y).save(path)
+    _edit_estimator(path, change)
+    with pytest.raises(ValueError, match=message) as caught:
+        MLPClassifier.load(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: the saved estimator is malformed (") and "\n" not in text
+    assert caught.value.__suppress_context__
+
+
+def test_an_estimators_network_alone_is_refused_with_a_way_out(tmp_path):
+    """``clf.network_.save`` saved before the penalties went into model files; now its
+    batch-scaled penalties cannot be (they are the estimator's alpha and l1). The message names
+    them readably (it showed '<...BatchL2 object at 0x7f...>') and says how to save."""
+    X, y = load_iris(return_X_y=True)
+    clf = _fit(MLPClassifier((3,), max_iter=2, random_state=0, l1=0.01), X, y)
+    path = tmp_path / "net.safetensors"
+    with pytest.raises(TypeError, match=r"BatchL2\(alpha=0.0001\) \(BatchL2\)") as caught:
+        clf.network_.save(path)
+    assert "with_penalties=False" in str(caught.value) and " at 0x" not in str(caught.value)
+    assert repr(clf.network_.penalties[1]) == "Remembered(L1(0.01))"
+    gn.io.save_network(path, clf.network_, with_penalties=False)
+    assert np.array_equal(gn.Network.load(path).predict(X), clf.network_.predict(X))

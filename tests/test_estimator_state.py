@@ -207,6 +207,17 @@ MALFORMED = {
                      "training_state must be a JSON object"),
     "lbfgs-with-optimizer": (lambda e, t: e["params"].__setitem__("solver", "lbfgs"),
                              "optimizer state of 'Adam', but solver='lbfgs' uses no optimizer"),
+    # the parameters cannot make the optimizer: say why (it said "solver='adam' uses no
+    # optimizer", or for an unknown solver "solver='no' uses no optimizer")
+    "params-make-no-optimizer": (lambda e, t: e["params"].__setitem__("beta_1", "x"),
+                                 "the saved parameters make none: beta_1 must be a real number"),
+    "unknown-solver": (lambda e, t: e["params"].__setitem__("solver", "no"),
+                       "the saved parameters make none: solver='no' is unknown"),
+    # lbfgs keeps no optimizer: a state naming none was an AttributeError on None
+    "lbfgs-no-optimizer": (lambda e, t: (e["params"].__setitem__("solver", "lbfgs"),
+                                         e["training_state"]["optimizer"].__setitem__(
+                                             "class", "no optimizer")),
+                           "optimizer state of 'no optimizer', but solver='lbfgs' uses no opt"),
 }  # fmt: skip
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import stat
 import struct
 
 import numpy as np
@@ -85,6 +87,27 @@ def test_save_replaces_atomically_and_leaves_no_temporary(tmp_path):
         save_network(path, _network(), {"bad": object()})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]
     load_network(path)  # the earlier file is intact
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and umask")
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_saved_files_get_the_umasks_permissions_not_owner_only(tmp_path, umask):
+    """Model files, predictions, plots and checkpoints are written through a temporary file;
+    mkstemp made every one of them 0o600 (unreadable by the group), where open() gives
+    0o666 less the umask."""
+    from glassnet._files import atomic_write_bytes
+    from glassnet.callbacks import _save_npz
+
+    previous = os.umask(umask)
+    try:
+        save_network(tmp_path / "m.safetensors", _network())
+        atomic_write_bytes(tmp_path / "p.csv", b"a\n1\n")
+        _save_npz(tmp_path / "best.npz", [np.zeros(2)])
+    finally:
+        os.umask(previous)
+    for name in ("m.safetensors", "p.csv", "best.npz"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.npz", "m.safetensors", "p.csv"]
 
 
 def _tamper_header(path, change):

@@ -228,3 +228,22 @@ def test_what_the_trace_cannot_show_is_refused_at_the_door(layers: list[Any], me
         net.trace(np.ones((1, 2)), np.ones((1, 1)))
     for a, b in zip(before, net.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_summary_says_which_losses_had_a_mask() -> None:
+    """The summary of a large network shows the losses as the full text does: each step's
+    with its mask, the last (and the first again) with dropout off. It used to list them as
+    one table, so 'after 0' (masked) and 'after 1' (dropout off) looked like the update's effect."""
+    net = make_network("30-10-d.5-2", "mean_squared_error")
+    x, y = data(net, "mean_squared_error", 2)
+    trace = net.trace(x, y, rng=0, iterations=2)
+    text = trace.to_text()
+    f = lambda v: fmt(v, 9)  # noqa: E731
+    (_, first), (_, second), (_, last) = trace.history
+    assert f"E = {f(trace.loss)} (with the step's dropout mask)" in text
+    assert f"after 0 iterations: E = {f(first)} (with the step's dropout mask)" in text
+    assert f"after 1 iterations: E = {f(second)} (with the step's dropout mask)" in text
+    off = f"after 0 iterations, dropout off (as when predicting): E = {f(trace.loss_no_dropout)}"
+    assert off in text and f"after 2 iterations, dropout off: E = {f(last)}" in text
+    plain = make_network("30-10-2", "mean_squared_error").trace(x, y, iterations=2).to_text()
+    assert "dropout" not in plain and "after 2 iterations: E = " in plain

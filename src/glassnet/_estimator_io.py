@@ -23,10 +23,12 @@ import os
 from typing import Any
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimator_state import restore_training_state, training_state
+from ._validation import check_int, describe
 from .io import read_model_file, save_network
 
 FITTED = (
@@ -80,30 +82,83 @@ def load_estimator(cls: type, path: str | os.PathLike[str]) -> Any:
         found = document.get("class") if isinstance(document, dict) else "no estimator"
         raise ValueError(f"{path}: not a saved {cls.__name__} (the file holds {found})")
     try:
-        estimator = cls(**_unplain_params(document["params"]))
-        fitted = dict(document["fitted"])
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{path}: the saved estimator is malformed ({error})") from None
+        estimator = _restore(cls, document, network)
+    except (KeyError, TypeError, ValueError) as error:
+        reason = f"missing entry {error}" if isinstance(error, KeyError) else str(error)
+        reason = (reason.splitlines() or [type(error).__name__])[0]  # one line, a library's too
+        raise ValueError(f"{path}: the saved estimator is malformed ({reason})") from None
+    restore_training_state(estimator, document.get("training_state"), extra, path)
+    return estimator
+
+
+def _restore(cls: type, document: dict[str, Any], network: Any) -> Any:
+    """The estimator ``document`` describes, around ``network``; raises KeyError, TypeError or
+    ValueError for anything malformed (:func:`load_estimator` names the file)."""
+    params, fitted = document["params"], document["fitted"]
+    for name, entry in (("params", params), ("fitted", fitted)):
+        if not isinstance(entry, dict):
+            raise TypeError(f"{name} must be a JSON object, got {describe(entry)}")
+    estimator = cls(**_unplain_params(params))
+    _check_fitted(fitted, network, is_classifier(estimator))
     estimator.network_ = network
     network.penalties = estimator._make_penalties()
     for name in FITTED:
-        if name in fitted:
-            value = fitted[name]
-            number = name in _NUMBERS and value is not None
-            setattr(estimator, name, float(value) if number else value)
+        value = fitted[name]
+        number = name in _NUMBERS and value is not None
+        setattr(estimator, name, float(value) if number else value)
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     if "classes_" in fitted:
         _restore_labels(estimator, fitted)
     else:
         estimator._y_was_1d = bool(fitted.get("y_was_1d", True))
-    restore_training_state(estimator, document.get("training_state"), extra, path)
     return estimator
 
 
+def _check_fitted(fitted: dict[str, Any], network: Any, classifier: bool) -> None:
+    """Every fitted attribute (save writes them all) of the right kind, and the sizes against
+    the saved network's. KeyError names a missing one."""
+    for name in (*FITTED, "classes_") if classifier else FITTED:
+        if name not in fitted:
+            raise KeyError(name)
+    sizes = {"n_features_in_": network.n_inputs, "n_outputs_": network.n_outputs}
+    for name, minimum in (("n_iter_", 0), ("t_", 0), ("n_features_in_", 1), ("n_outputs_", 1)):
+        value = check_int(fitted[name], name, minimum)
+        if name in sizes and value != sizes[name]:
+            raise ValueError(f"{name} is {value}, but the saved network has {sizes[name]}")
+    if not isinstance(fitted["out_activation_"], str):
+        raise TypeError(f"out_activation_ must be text, got {describe(fitted['out_activation_'])}")
+    for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
+        curve = fitted[name]  # the validation curves are None without early stopping
+        if (curve is None and name == "loss_curve_") or not _is_curve(curve):
+            raise TypeError(f"{name} must be a list of numbers, got {describe(curve)}")
+    for name in _NUMBERS:
+        number = fitted.get(name)
+        if number is not None and not (_is_real(number) or isinstance(number, str)):
+            raise TypeError(f"{name} must be a number, got {describe(number)}")
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_curve(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(map(_is_real, value)))
+
+
 def _restore_labels(estimator: Any, fitted: dict[str, Any]) -> None:
-    classes = np.asarray(fitted["classes_"])
-    if fitted["y_type_"] == "multilabel-indicator":
+    """The classifier's labels; their number must match the network's outputs (one output for
+    two classes, else one per class or label)."""
+    classes, kind = np.asarray(fitted["classes_"]), fitted["y_type_"]
+    if kind not in ("binary", "multiclass", "multilabel-indicator") or classes.ndim != 1:
+        raise ValueError(f"y_type_ {describe(kind)} with classes_ {describe(fitted['classes_'])}")
+    outputs = classes.size if kind == "multilabel-indicator" or classes.size > 2 else 1
+    if outputs != estimator.network_.n_outputs:
+        raise ValueError(
+            f"{classes.size} classes ({kind}) make a network of {outputs} outputs, but the "
+            f"saved network has {estimator.network_.n_outputs}"
+        )
+    if kind == "multilabel-indicator":
         binarizer = LabelBinarizer().fit(np.eye(len(classes), dtype=int))
     else:
         binarizer = LabelBinarizer().fit(classes)

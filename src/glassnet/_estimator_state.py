@@ -123,9 +123,14 @@ def _save_optimizer(est: Any, tensors: dict[str, np.ndarray]) -> dict[str, Any] 
 
 
 def _load_optimizer(est: Any, saved: Any, extra: dict[str, np.ndarray]) -> Any:
-    optimizer = _fresh_optimizer(est)
+    try:
+        optimizer = None if est.solver == "lbfgs" else est._make_optimizer()
+    except (KeyError, TypeError, ValueError) as error:  # say why, not "uses no optimizer"
+        reason = f"solver={est.solver!r} is unknown" if isinstance(error, KeyError) else error
+        message = f"an optimizer state, but the saved parameters make none: {reason}"
+        raise ValueError(message) from None
     kind = type(optimizer).__name__ if optimizer is not None else "no optimizer"
-    if not isinstance(saved, dict) or saved.get("class") != kind:
+    if optimizer is None or not isinstance(saved, dict) or saved.get("class") != kind:
         found = saved.get("class") if isinstance(saved, dict) else describe(saved)
         raise ValueError(f"optimizer state of {found!r}, but solver={est.solver!r} uses {kind}")
     named = _named_parameters(est.network_)

@@ -37,6 +37,9 @@ class BatchL2:
         self.weight_sum: float | None = None
         self.last_value = 0.0  # of the last evaluation: see :func:`reported_loss`
 
+    def __repr__(self) -> str:
+        return f"BatchL2(alpha={self.alpha})"
+
     def denominator(self, network: Any) -> float:
         """``s``: the batch's weight sum, or the rows of the last forward pass."""
         if self.weight_sum is not None:
@@ -65,6 +68,9 @@ class Remembered:
     def __init__(self, penalty: Any) -> None:
         self.penalty = penalty
         self.last_value = 0.0
+
+    def __repr__(self) -> str:
+        return f"Remembered({self.penalty!r})"
 
     def value(self, network: Any) -> float:
         self.last_value = float(self.penalty.value(network))

@@ -7,7 +7,7 @@ Every file glassnet writes (model files, predictions, plots, checkpoints) goes t
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -18,11 +18,12 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     before ``os.replace`` renames it over ``path``, and the folder is synced after, so neither
     a killed process nor a power cut leaves a torn ``path``: it holds the old bytes or the new.
     A process killed mid-write (SIGKILL cannot be caught) leaves its temporary file behind;
-    it is never read, and the next save uses a fresh name.
+    it is never read, and the next save uses a fresh name. ``path`` gets a new file's usual
+    permissions (``0o666`` less the umask, as from ``open``), not ``mkstemp``'s ``0o600``.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    descriptor, temporary = _create_temporary(folder, target.name)
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
@@ -33,6 +34,18 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         Path(temporary).unlink(missing_ok=True)
         raise
     _sync_folder(folder)
+
+
+def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
+    """A new file ``.{name}.XXXX.tmp`` in ``folder``, opened for writing; created as ``open``
+    creates files (mode ``0o666``, which the kernel reduces by the umask), never reused."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(temporary, flags, 0o666), str(temporary)
+        except FileExistsError:  # 48 random bits taken already: draw again
+            continue
 
 
 def _sync_folder(folder: Path) -> None:

@@ -8,7 +8,7 @@ switch to scientific notation. Negative numbers use the minus sign ``−``.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -187,6 +187,22 @@ def _norm(array: np.ndarray | None) -> float:
     return float("nan") if array is None else float(np.linalg.norm(array))
 
 
+MASKED = " (with the step's dropout mask)"
+
+
+def _summary_losses(trace: Trace, f: Callable[[float], str]) -> list[str]:
+    """Step 7 of the summary: the loss table; with dropout, which losses had a mask (each
+    step's own) and which had none (the last, and the first again, as when predicting)."""
+    if trace.loss_no_dropout is None:
+        return [f"after {done} iterations: E = {f(loss)}" for done, loss in trace.history]
+    *masked, (done, loss) = trace.history
+    return [
+        *(f"after {k} iterations: E = {f(value)}{MASKED}" for k, value in masked),
+        f"after 0 iterations, dropout off (as when predicting): E = {f(trace.loss_no_dropout)}",
+        f"after {done} iterations, dropout off: E = {f(loss)}",
+    ]
+
+
 def render_summary(trace: Trace, precision: int, n_weights: int) -> str:
     """The seven steps with one line per layer, for networks too large to print in full."""
 
@@ -201,13 +217,13 @@ def render_summary(trace: Trace, precision: int, n_weights: int) -> str:
          for r in trace.layers]
         + [f"layer[{d.index}] (dropout, p = {d.rate:g}): {int((~d.kept).sum())} of {d.mask.size}"
            f" values dropped, the others × {f(d.scale)}" for d in trace.dropouts],
-        [f"E = {f(trace.loss)}"],
+        [f"E = {f(trace.loss)}" + ("" if trace.loss_no_dropout is None else MASKED)],
         [f"layer[{trace.layers[-1].index}]: |δ| = {f(_norm(trace.layers[-1].delta))}"],
         [f"layer[{r.index}]: |δ| = {f(_norm(r.delta))}" for r in trace.layers[:-1]],
         [f"η = {f(trace.learning_rate)}"]
         + [f"layer[{p.layer}].{p.kind}: |∂E/∂θ| = {f(_norm(p.grad))}, "
            f"|change| = {f(_norm(p.after - p.before))}" for p in trained],
-        [f"after {done} iterations: E = {f(loss)}" for done, loss in trace.history],
+        _summary_losses(trace, f),
     ]  # fmt: skip
     lines = [
         f"{n_weights} weights and {trace.x.shape[0]} samples: too many to print one by one; "

@@ -142,7 +142,9 @@ def penalty_specs(penalties: list[Any]) -> list[dict[str, Any]]:
         if not found:
             raise TypeError(
                 f"penalties[{index}] cannot be saved in a model file: {describe(penalty)} "
-                f"({type(penalty).__name__}) is not one of {', '.join(_SAVEABLE)}"
+                f"({type(penalty).__name__}) is not one of {', '.join(_SAVEABLE)}; save without "
+                "penalties with glassnet.io.save_network(path, network, with_penalties=False) "
+                "(an estimator's network_: save the estimator)"
             )
         names = _SAVEABLE[found[0]][1]
         specs.append({"type": found[0], **{name: getattr(penalty, name) for name in names}})

@@ -201,7 +201,8 @@ def trace_step(
         Default: the network's optimizer from a previous ``fit``, else ``SGD(learning_rate=0.5)``
         (the tutorials' η).
     dry_run : bool
-        Restore the parameters, their gradients and the optimizer's state afterwards.
+        Restore the parameters, their gradients, the optimizer's state and the Dropout
+        layers' generators afterwards (the next step draws the same masks).
     iterations : int
         Full-batch steps in all; the first is traced, the loss of the others is tabulated.
     names : {"auto", "tutorial", "matrix"}

@@ -4,8 +4,8 @@ scikit-learn's conventions are the contract: bad parameters or data raise ValueE
 TypeError (messages may span lines, as scikit-learn's own do), predicting before fitting
 raises NotFittedError (a ValueError), and the only warnings are scikit-learn's documented ones
 (ConvergenceWarning when max_iter is reached, DataConversionWarning for a column-vector y, the
-batch-size clipping UserWarning). A RuntimeWarning from NumPy, another exception type, or a
-hang fails.
+batch-size clipping UserWarning) and glassnet's UserWarning that lbfgs calls no callbacks. A
+RuntimeWarning from NumPy, another exception type, or a hang fails.
 """
 
 from __future__ import annotations
