@@ -244,6 +244,11 @@ class BaseMLP(BaseEstimator):
 
     def _reset_curves(self) -> None:
         self.loss_curve_: list[float] = []
+        self._reset_stopping()
+
+    def _reset_stopping(self) -> None:
+        """Fresh stopping bookkeeping for the current ``early_stopping``: a held-out score
+        and loss curve with it, the best training loss without it."""
         self.validation_loss_curve_: list[float] | None = [] if self.early_stopping else None
         self._no_improvement_count = 0
         self.validation_scores_: list[float] | None = [] if self.early_stopping else None
