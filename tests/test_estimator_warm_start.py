@@ -62,3 +62,38 @@ def test_switching_early_stopping_off_tracks_the_training_loss_again(data, cls, 
     assert est.validation_loss_curve_ is None
     assert len(est.loss_curve_) == first_epochs + est.n_iter_
     assert est.best_loss_ == min(est.loss_curve_[first_epochs:])  # this fit's losses only
+
+
+# ----------------------------------------------------------------- changing the loss
+LOSSES = {MLPClassifier: ("log_loss", "squared_error"), MLPRegressor: ("squared_error", "huber")}
+
+
+@QUIET
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_loss_is_checked_at_every_fit(data, cls, how):
+    X, y = data[cls]
+    est = _estimator(cls, max_iter=2).fit(X, y)
+    est.set_params(loss="bogus", warm_start=True)
+    with pytest.raises(ValueError, match="loss must be .*got 'bogus'"):
+        est.fit(X, y) if how == "warm_start" else est.partial_fit(X, y)
+
+
+@QUIET
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_a_warm_start_after_changing_the_loss_trains_on_the_new_loss(data, cls):
+    X, y = data[cls]
+    old, new = LOSSES[cls]
+    est = _estimator(cls, loss=old, max_iter=3).fit(X, y)
+    first_epochs = est.n_iter_
+    # the same starting weights in an estimator built with the new loss
+    reference = _estimator(cls, loss=new, max_iter=1).fit(X, y)
+    reference.coefs_, reference.intercepts_ = est.coefs_, est.intercepts_
+    for model in (est, reference):
+        model.set_params(loss=new, warm_start=True, max_iter=4).fit(X, y)
+    mine, theirs = est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_
+    for p, q in zip(mine, theirs, strict=True):
+        np.testing.assert_array_equal(p, q)
+    assert est.network_.loss_function.name == reference.network_.loss_function.name
+    assert est.loss_curve_[first_epochs:] == reference.loss_curve_[1:]
+    assert est.best_loss_ == min(est.loss_curve_[first_epochs:])  # the old loss's best is gone

@@ -23,6 +23,7 @@ from ._estimator_validation import cast, check_parameters, copy_into, real_sampl
 from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
 from .lbfgs import flatten, unpack
+from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
@@ -213,6 +214,7 @@ class BaseMLP(BaseEstimator):
             self.n_iter_, self.t_ = 0, 0
             self.n_outputs_ = y2.shape[1]
             self._reset_curves()
+        self._use_current_loss()
         dtype = self.network_.dtype
         x, y2 = cast(x, dtype, "X"), cast(y2, dtype, "y")
         w = self._weigh_classes(y2, w, incremental)
@@ -237,6 +239,15 @@ class BaseMLP(BaseEstimator):
                 "large values and need to be preprocessed."
             )
         return self
+
+    def _use_current_loss(self) -> None:
+        """Check ``loss`` at every fit. A warm start after ``set_params(loss=...)`` trains on
+        the new loss (the parameters are the truth, as in scikit-learn), with fresh stopping
+        bookkeeping: the old loss's best is no yardstick for the new one."""
+        name = self._loss_name()
+        if self.network_.loss_function.name != name:
+            self.network_.loss_function = get_loss(name)
+            self._reset_stopping()
 
     def _weigh_classes(self, y: np.ndarray, w: np.ndarray | None, incremental: bool) -> Any:
         """Sample weights times class weights; the regressor has none."""
