@@ -90,6 +90,9 @@ def test_a_users_own_network(capsys: pytest.CaptureFixture[str]) -> None:
         (["--dropout", "1"], "--dropout must be in [0, 1), got 1.0"),
         (["--weights", "1,2", "--dropout", "0.5", "--target", "0,0"], "--dropout needs a hidden"),
         (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        # --seed draws dropout masks only: without dropout it was silently ignored
+        (["--seed", "1"], "--seed only draws dropout masks: it needs --dropout P or a --model"),
+        (["--seed", "0", "--dropout", "0"], "--seed only draws dropout masks"),
         (["--model", "m.safetensors", "--dropout", "0.5"], "cannot be combined with --weights"),
     ],
 )
@@ -162,6 +165,10 @@ def test_explain_a_saved_model_row_leaves_the_file_unchanged(tmp_path, capsys) -
     assert "--row must be in [0, 59], got 60" in capsys.readouterr().err
     assert main(["explain", "--model", str(model)]) == 2
     assert "--model needs --data" in capsys.readouterr().err
+    argv = ["explain", "--model", str(model), "--data", str(table), "--seed", "1"]
+    assert main(argv) == 2  # a model without dropout draws no masks
+    err = capsys.readouterr().err
+    assert "--seed only draws dropout masks" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
