@@ -233,3 +233,19 @@ def test_explain_a_model_trained_with_dropout_shows_its_training_step(tmp_path, 
     for record, after in zip(document["parameters"], saved.get_weights(), strict=True):
         np.testing.assert_allclose(record["after"], after, rtol=1e-12, atol=1e-12)
     assert load_network(model)[0].get_weights()[0].tolist() == document["parameters"][0]["before"]
+
+
+def test_the_readmes_dropout_excerpt_is_the_commands_output(capsys) -> None:
+    """README.md quotes lines of `glassnet explain --dropout 0.5 --seed 0`: a seed that drops a
+    unit (its example used --seed 1, which keeps both and so showed no dropped unit)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    command = "glassnet explain --dropout 0.5 --seed 0"
+    assert f"{command}   # dropout after the hidden layer: this seed drops h2" in readme
+    after = readme.split(f"`{command}` shows it on the worked example", 1)[1]
+    excerpt = after.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    code, out, _ = run(capsys, *command.split()[2:])
+    lines = out.splitlines()
+    assert code == 0 and len(excerpt) == 5
+    positions = [lines.index(line) for line in excerpt]  # ValueError: not in the output
+    assert positions == sorted(positions)
+    assert "(dropped)" in excerpt[0] and "(kept)" in excerpt[0]
