@@ -233,3 +233,59 @@ def test_an_estimators_network_alone_is_refused_with_a_way_out(tmp_path):
     assert repr(clf.network_.penalties[1]) == "Remembered(L1(0.01))"
     gn.io.save_network(path, clf.network_, with_penalties=False)
     assert np.array_equal(gn.Network.load(path).predict(X), clf.network_.predict(X))
+
+
+def _set(part, **values):
+    return lambda e: e[part].update(values)
+
+
+@pytest.mark.parametrize(
+    ("cls", "settings", "change", "message"),
+    [
+        (MLPClassifier, {}, _set("params", hidden_layer_sizes=[4]),
+         r"hidden_layer_sizes=\(4,\) makes the hidden layer sizes \[4\], but the file has \[3\]"),
+        (MLPClassifier, {}, _set("params", hidden_layer_sizes=[3, 3]), r"sizes \[3, 3\], but"),
+        (MLPClassifier, {}, _set("params", activation="tanh"),
+         r"activation='tanh' makes the hidden activations \['tanh'\], but the file has \['relu'\]"),
+        (MLPClassifier, {}, _set("params", output_activation="logistic"),
+         r"output_activation='logistic' makes the out_activation_ \(saved\) 'logistic', but the "
+         r"file has 'softmax'"),
+        (MLPRegressor, {}, _set("params", output_activation="tanh"),
+         r"output_activation='tanh' makes the out_activation_ \(saved\) 'tanh', but the file "
+         r"has 'identity'"),
+        (MLPRegressor, {},
+         lambda e: (_set("params", output_activation="tanh")(e),
+                    _set("fitted", out_activation_="tanh")(e)),
+         r"output_activation='tanh' makes the output activation 'tanh', but the file has "
+         r"'identity'"),
+        (MLPClassifier, {}, _set("params", dropout=0.1),
+         r"dropout=0.1 makes the layers \[Dense, Dropout, Dense\], but the file has \[Dense, "
+         r"Dense\]"),
+        (MLPClassifier, dict(dropout=0.1), _set("params", dropout=0.0), r"dropout=0.0 makes the"),
+        (MLPClassifier, dict(dropout=0.1), _set("params", dropout=0.2),
+         r"dropout=0.2 makes the dropout rates \[0.2\], but the file has \[0.1\]"),
+        (MLPClassifier, {}, _set("params", dtype="float32"),
+         "dtype='float32' makes the dtype 'float32', but the file has 'float64'"),
+        (MLPClassifier, {}, _set("params", loss="squared_error"),
+         "loss='squared_error' makes the loss 'half_squared_error', but the file has "
+         "'categorical_cross_entropy'"),
+        (MLPRegressor, {}, _set("params", loss="huber"),
+         "loss='huber' makes the loss 'huber', but the file has 'half_squared_error'"),
+    ],
+)  # fmt: skip
+def test_params_that_disagree_with_the_saved_network_are_refused(
+    tmp_path, cls, settings, change, message
+):
+    """The loaded estimator trains on the file's network; params describing another network
+    (edited by hand) loaded, and warm-start training ran on the file's network regardless."""
+    X, y = load_iris(return_X_y=True)
+    y = y if cls is MLPClassifier else X[:, 3]
+    path = tmp_path / "m.safetensors"
+    _fit(cls(hidden_layer_sizes=(3,), max_iter=2, random_state=0, **settings), X, y).save(path)
+    cls.load(path)  # as saved, it loads
+    _edit_estimator(path, change)
+    with pytest.raises(ValueError, match=message) as caught:
+        cls.load(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: the saved estimator is malformed (the params disagree with")
+    assert "\n" not in text

@@ -90,6 +90,9 @@ def test_a_users_own_network(capsys: pytest.CaptureFixture[str]) -> None:
         (["--dropout", "1"], "--dropout must be in [0, 1), got 1.0"),
         (["--weights", "1,2", "--dropout", "0.5", "--target", "0,0"], "--dropout needs a hidden"),
         (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        # --seed draws dropout masks only: without dropout it was silently ignored
+        (["--seed", "1"], "--seed only draws dropout masks: it needs --dropout P or a --model"),
+        (["--seed", "0", "--dropout", "0"], "--seed only draws dropout masks"),
         (["--model", "m.safetensors", "--dropout", "0.5"], "cannot be combined with --weights"),
     ],
 )
@@ -162,6 +165,10 @@ def test_explain_a_saved_model_row_leaves_the_file_unchanged(tmp_path, capsys) -
     assert "--row must be in [0, 59], got 60" in capsys.readouterr().err
     assert main(["explain", "--model", str(model)]) == 2
     assert "--model needs --data" in capsys.readouterr().err
+    argv = ["explain", "--model", str(model), "--data", str(table), "--seed", "1"]
+    assert main(argv) == 2  # a model without dropout draws no masks
+    err = capsys.readouterr().err
+    assert "--seed only draws dropout masks" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -226,3 +233,19 @@ def test_explain_a_model_trained_with_dropout_shows_its_training_step(tmp_path, 
     for record, after in zip(document["parameters"], saved.get_weights(), strict=True):
         np.testing.assert_allclose(record["after"], after, rtol=1e-12, atol=1e-12)
     assert load_network(model)[0].get_weights()[0].tolist() == document["parameters"][0]["before"]
+
+
+def test_the_readmes_dropout_excerpt_is_the_commands_output(capsys) -> None:
+    """README.md quotes lines of `glassnet explain --dropout 0.5 --seed 0`: a seed that drops a
+    unit (its example used --seed 1, which keeps both and so showed no dropped unit)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    command = "glassnet explain --dropout 0.5 --seed 0"
+    assert f"{command}   # dropout after the hidden layer: this seed drops h2" in readme
+    after = readme.split(f"`{command}` shows it on the worked example", 1)[1]
+    excerpt = after.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    code, out, _ = run(capsys, *command.split()[2:])
+    lines = out.splitlines()
+    assert code == 0 and len(excerpt) == 5
+    positions = [lines.index(line) for line in excerpt]  # ValueError: not in the output
+    assert positions == sorted(positions)
+    assert "(dropped)" in excerpt[0] and "(kept)" in excerpt[0]

@@ -7,6 +7,7 @@ import os
 import pickle
 import stat
 import struct
+import warnings
 
 import numpy as np
 import pytest
@@ -285,3 +286,66 @@ def test_malformed_penalties_are_refused(tmp_path, value, message):
     with pytest.raises(ValueError, match=message) as error:
         load_network(path)
     assert "\n" not in str(error.value) and str(path) in str(error.value)
+
+
+# ----------------------------------------------------------------- format versions
+def _document(path) -> dict:
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    return json.loads(json.loads(data[8 : 8 + length])["__metadata__"]["glassnet"])
+
+
+def _set_version(version):
+    def change(header):
+        document = json.loads(header["__metadata__"]["glassnet"])
+        document["format_version"] = version
+        header["__metadata__"]["glassnet"] = json.dumps(document)
+
+    return change
+
+
+def test_version_2_exactly_when_a_version_1_reader_could_not_read_the_file(tmp_path):
+    """A version-1 reader refuses tensors named with a '/' ("tensors do not match the
+    architecture") and drops "penalties" silently: such files say 2, plain ones still 1."""
+    path, extra = tmp_path / "m.safetensors", {"optimizer/layers.0.weights/m": np.zeros((3, 4))}
+    cases = [
+        (lambda: save_network(path, _network()), 1),
+        (lambda: save_network(path, _penalized(), with_penalties=False), 1),
+        (lambda: save_network(path, _penalized()), 2),
+        (lambda: save_network(path, _network(), extra_tensors=extra), 2),
+    ]
+    for save, version in cases:
+        save()
+        assert _document(path)["format_version"] == version
+        load_network(path)  # and this glassnet reads it
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    clf = gn.MLPClassifier((3,), max_iter=2, random_state=0, solver="sgd")
+    with warnings.catch_warnings():  # 2 epochs: scikit-learn's ConvergenceWarning
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    clf.save(path)  # its training state is '/' tensors
+    assert _document(path)["format_version"] == 2 and read_model_file(path)[2]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_both_versions_load_whatever_they_hold(tmp_path, version):
+    """Files written before version 2 existed said 1 with penalties or '/' tensors too."""
+    path = tmp_path / "m.safetensors"
+    save_network(path, _penalized(), extra_tensors={"a/b": np.ones(2)})
+    _tamper_header(path, _set_version(version))
+    network, _, extra = read_model_file(path)
+    assert [repr(p) for p in network.penalties] == [repr(p) for p in PENALIZED]
+    assert list(extra) == ["a/b"]
+
+
+@pytest.mark.parametrize("version", [3, 0, True, "2", None])
+def test_other_versions_are_refused_saying_which_this_glassnet_reads(tmp_path, version):
+    path = tmp_path / "m.safetensors"
+    save_network(path, _network())
+    _tamper_header(path, _set_version(version))
+    with pytest.raises(ValueError) as error:
+        load_network(path)
+    text = str(error.value)
+    assert text.startswith(f"{path} has model format version {version!r}; this glassnet reads")
+    assert "reads versions 1 and 2" in text and "\n" not in text
+    assert ("upgrade glassnet" in text) == (version == 3)

@@ -134,7 +134,7 @@ CORPUS: dict[str, bytes] = {
         lambda d: d["architecture"]["layers"][1].__setitem__("rate", 2.0)
     ),
     "architecture-missing": _edit_document(lambda d: d.pop("architecture")),
-    "format-version-2": _edit_document(lambda d: d.__setitem__("format_version", 2)),
+    "format-version-3": _edit_document(lambda d: d.__setitem__("format_version", 3)),
     "metadata-not-json": _edit(lambda h: h["__metadata__"].__setitem__("glassnet", "{oops")),
     "metadata-json-but-a-list": _edit(lambda h: h["__metadata__"].__setitem__("glassnet", "[]")),
     "metadata-absent": _edit(lambda h: h.pop("__metadata__")),

@@ -23,6 +23,7 @@ from ._estimator_validation import cast, check_parameters, copy_into, real_sampl
 from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
 from .lbfgs import flatten, unpack
+from .losses import get_loss
 from .network import Network
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
@@ -213,6 +214,7 @@ class BaseMLP(BaseEstimator):
             self.n_iter_, self.t_ = 0, 0
             self.n_outputs_ = y2.shape[1]
             self._reset_curves()
+        self._use_current_loss()
         dtype = self.network_.dtype
         x, y2 = cast(x, dtype, "X"), cast(y2, dtype, "y")
         w = self._weigh_classes(y2, w, incremental)
@@ -238,12 +240,26 @@ class BaseMLP(BaseEstimator):
             )
         return self
 
+    def _use_current_loss(self) -> None:
+        """Check ``loss`` at every fit. A warm start after ``set_params(loss=...)`` trains on
+        the new loss (the parameters are the truth, as in scikit-learn), with fresh stopping
+        bookkeeping: the old loss's best is no yardstick for the new one."""
+        name = self._loss_name()
+        if self.network_.loss_function.name != name:
+            self.network_.loss_function = get_loss(name)
+            self._reset_stopping()
+
     def _weigh_classes(self, y: np.ndarray, w: np.ndarray | None, incremental: bool) -> Any:
         """Sample weights times class weights; the regressor has none."""
         return w
 
     def _reset_curves(self) -> None:
         self.loss_curve_: list[float] = []
+        self._reset_stopping()
+
+    def _reset_stopping(self) -> None:
+        """Fresh stopping bookkeeping for the current ``early_stopping``: a held-out score
+        and loss curve with it, the best training loss without it."""
         self.validation_loss_curve_: list[float] | None = [] if self.early_stopping else None
         self._no_improvement_count = 0
         self.validation_scores_: list[float] | None = [] if self.early_stopping else None

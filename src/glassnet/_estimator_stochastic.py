@@ -29,6 +29,8 @@ def fit_stochastic(
         est._optimizer = est._make_optimizer()
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
+    if (est.validation_scores_ is not None) != bool(est.early_stopping):
+        est._reset_stopping()  # early_stopping switched since the last fit: start afresh
     hooks = as_callbacks(est.callbacks)
     train, validation = split(est, x, y, w)
     est._best_weights = est.network_.get_weights()

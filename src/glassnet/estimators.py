@@ -46,6 +46,11 @@ Deliberate differences from scikit-learn
   instead, and so do ``loss_``, ``loss_curve_``, ``best_loss_``, ``validation_loss_curve_`` and
   the ``tol`` rule here (so a multi-output fit stops at scikit-learn's epoch); only
   ``network_.loss(X, y)`` is ``n_outputs`` times that.
+* A ``warm_start`` fit (or ``partial_fit``) after ``set_params`` switched ``early_stopping``
+  starts its stopping bookkeeping afresh (``validation_scores_``, ``best_validation_score_``,
+  ``validation_loss_curve_``, ``best_loss_`` and the count); scikit-learn fails there. After
+  ``set_params(loss=...)`` it trains on the new loss (``loss`` is checked at every fit),
+  with fresh stopping bookkeeping too.
 * Sparse input is not accepted.
 """
 

@@ -4,7 +4,7 @@ A glassnet model file is a plain `safetensors <https://huggingface.co/docs/safet
 file. Its tensors are the parameters, named ``layers.{i}.weights`` and ``layers.{i}.bias``;
 its metadata holds one JSON document under the key ``"glassnet"``::
 
-    {"format": "glassnet", "format_version": 1,
+    {"format": "glassnet", "format_version": 2,
      "architecture": {"dtype": "float64", "loss": {"name": "binary_cross_entropy"},
                       "layers": [{"type": "Dense", "n_inputs": 30, "n_outputs": 64,
                                   "activation": "relu", "train_bias": true}, ...],
@@ -17,6 +17,16 @@ has any, so a file without it (every file written before) loads with none, as it
 A front end may keep more arrays beside the model: tensors whose name holds a ``/``, such as an
 estimator's optimizer state ``optimizer/layers.0.weights/m``. They are no part of the network:
 :func:`load_network` skips them and :func:`read_model_file` returns them too.
+
+Format versions (``"format_version"``; this glassnet reads 1 and 2):
+
+* 1: the parameters, the architecture without ``"penalties"``, the metadata.
+* 2: version 1 plus either of what a glassnet reading only version 1 cannot read: a
+  ``"penalties"`` entry (it would drop it silently) or tensors whose name holds a ``/`` (it
+  would refuse them as not matching the architecture).
+
+Saving writes 2 exactly when the file holds either, else 1, so a plain model stays readable by
+an older glassnet. Loading refuses any other version in one line that says to upgrade glassnet.
 
 Why this format: loading a safetensors file reads numbers and text only, so a model from a
 stranger cannot run code (a pickle can). Loading checks every tensor's name, shape and dtype
@@ -43,7 +53,8 @@ from .network import Network
 from .regularizers import penalties_from_specs, penalty_specs
 
 FORMAT = "glassnet"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this glassnet writes; see the module docstring
+READABLE_VERSIONS = (1, 2)
 MAX_HEADER_BYTES = 64 * 1024 * 1024  # safetensors' own limit is 100 MB; ours is plenty
 _LOSS_OPTIONS = ("delta", "from_logits")  # constructor arguments a loss may carry
 
@@ -79,7 +90,8 @@ def save_network(
         tensors[name] = np.ascontiguousarray(array)
     document = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        # 2 only for what a version-1 reader cannot read (see the module docstring)
+        "format_version": 2 if extra_tensors or "penalties" in architecture else 1,
         "architecture": architecture,
         "metadata": {} if metadata is None else metadata,
     }
@@ -215,10 +227,12 @@ def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{source}: the glassnet metadata is malformed")
     version = document.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:  # JSON true is no 1
+        newer = type(version) is int and version > FORMAT_VERSION
         raise ValueError(
-            f"{source} has model format version {version!r}; this glassnet reads "
-            f"version {FORMAT_VERSION}"
+            f"{source} has model format version {version!r}; this glassnet reads versions "
+            f"{' and '.join(map(str, READABLE_VERSIONS))}"
+            + (" (a newer glassnet wrote it: upgrade glassnet to load it)" if newer else "")
         )
     return document
 

@@ -12,6 +12,7 @@ given once it applies to every layer (``--bias 0`` is seed 000's variant of the 
 ``--input`` and ``--target`` take one sample as ``a,b``, or a batch as ``a,b;c,d``.
 ``--dropout P`` puts a Dropout layer of rate ``P`` after each hidden layer: the step shows the
 mask it draws (from ``--seed``), the scaling ``1/(1 − P)`` and the mask's chain-rule factor.
+``--seed`` draws only those masks: without dropout it is an error, not silently ignored.
 
 A saved model (``glassnet train --out MODEL``) is walked on one row of a data file::
 
@@ -73,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--update-biases", action="store_true", help="train the biases too, one per neuron")
     add("--dropout", type=float, default=0.0, metavar="P", help="dropout rate after hidden layers")
-    add("--seed", type=int, default=0, help="seed of the dropout masks (default 0)")
+    add("--seed", type=int, metavar="N", help="seed of the dropout masks (default 0)")
     add("--precision", type=int, default=9, metavar="K", help="decimals printed (default 9)")
     add("--json", action="store_true", help="print the trace as JSON")
     add("--model", metavar="MODEL", help="explain a step of a model saved by `glassnet train`")
@@ -92,17 +93,18 @@ def run(args: argparse.Namespace) -> int:
         x = parse_matrix(args.input or "0.05,0.10", "--input")
         y = parse_matrix(args.target or "0.01,0.99", "--target")
         dry_run = False
-    if args.seed < 0:
-        raise CommandError(f"--seed must be >= 0, got {args.seed}")
+    check_seed(args, network)
     if args.iterations < 1:
         raise CommandError(f"--iterations must be >= 1, got {args.iterations}")
     if not 0 <= args.precision <= 17:
         raise CommandError(f"--precision must be between 0 and 17, got {args.precision}")
     if not (np.isfinite(args.lr) and args.lr > 0):
         raise CommandError(f"--lr must be a positive number, got {args.lr}")
+    if args.model is not None:  # after the checks: an error stays one line
+        note_dropout(network, args.seed or 0)
     trace = network.trace(
         x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
-        precision=args.precision, dry_run=dry_run, rng=args.seed,
+        precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
     )  # fmt: skip
     if args.json:
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
@@ -133,8 +135,22 @@ def model_row(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray]:
     features, y = split_target(frame.iloc[[args.row]], model.metadata["target"])
     with warnings_to_stderr():
         x = model.preprocessor.transform(features)
-    note_dropout(model.network, args.seed)
     return model.network, x, encode_target(y, model.metadata)
+
+
+def check_seed(args: argparse.Namespace, network: Any) -> None:
+    """``--seed`` only draws dropout masks: refused where there are none to draw."""
+    from ..layers import Dropout
+
+    if args.seed is None:
+        return
+    if args.seed < 0:
+        raise CommandError(f"--seed must be >= 0, got {args.seed}")
+    if not any(isinstance(layer, Dropout) for layer in network.layers):
+        raise CommandError(
+            "--seed only draws dropout masks: it needs --dropout P or a --model trained with "
+            "dropout"
+        )
 
 
 def note_dropout(network: Any, seed: int) -> None:
