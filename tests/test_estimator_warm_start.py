@@ -1,5 +1,6 @@
 """A warm-start fit (or partial_fit) after set_params changed how training is judged:
-``early_stopping`` switched on or off, or a different ``loss``."""
+``early_stopping`` switched on or off, or a different ``loss``; or changed the network's
+shape, which continuing training (and saving) refuses."""
 
 from __future__ import annotations
 
@@ -97,3 +98,56 @@ def test_a_warm_start_after_changing_the_loss_trains_on_the_new_loss(data, cls):
     assert est.network_.loss_function.name == reference.network_.loss_function.name
     assert est.loss_curve_[first_epochs:] == reference.loss_curve_[1:]
     assert est.best_loss_ == min(est.loss_curve_[first_epochs:])  # the old loss's best is gone
+
+
+# ----------------------------------------------------------------- changing the network's shape
+SHAPE_CHANGES = [
+    ("hidden_layer_sizes", (7,)),
+    ("activation", "tanh"),
+    ("dropout", 0.2),
+    ("dtype", "float32"),
+]
+
+
+@QUIET
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize(("param", "value"), SHAPE_CHANGES)
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_continuing_after_changing_the_networks_shape_is_refused(data, cls, param, value, how):
+    X, y = data[cls]
+    est = _estimator(cls, dtype="float64").fit(X, y)
+    before = [p.copy() for p in est.coefs_]
+    est.set_params(**{param: value}, warm_start=True)
+    with pytest.raises(ValueError, match=rf"{param}=.*the fitted network has.*warm_start=False"):
+        est.fit(X, y) if how == "warm_start" else est.partial_fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(before, est.coefs_, strict=True))
+    est.set_params(warm_start=False).fit(X, y)  # what the message advises works
+    assert est.get_params()[param] == value
+
+
+@QUIET
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize(("param", "value"), SHAPE_CHANGES)
+def test_saving_after_changing_the_networks_shape_is_refused_and_writes_nothing(
+    data, cls, param, value, tmp_path
+):
+    X, y = data[cls]
+    est = _estimator(cls, dtype="float64").fit(X, y)
+    est.set_params(**{param: value})
+    with pytest.raises(ValueError, match=rf"cannot save: .*{param}=.*fit again"):
+        est.save(tmp_path / "m.safetensors")
+    assert list(tmp_path.iterdir()) == []
+    est.set_params(**{param: _estimator(cls, dtype="float64").get_params()[param]})
+    est.save(tmp_path / "m.safetensors")  # set back: saves, and loads
+    assert type(est).load(tmp_path / "m.safetensors").get_params()[param] != value
+
+
+@QUIET
+def test_a_refused_output_activation_change_leaves_out_activation_unchanged(data, tmp_path):
+    X, y = data[MLPClassifier]
+    est = _estimator(MLPClassifier).fit(X, y)
+    est.set_params(output_activation="logistic")
+    with pytest.raises(ValueError, match="output_activation"):
+        est.save(tmp_path / "m.safetensors")
+    assert est.out_activation_ == "softmax"
+    np.testing.assert_array_equal(est.predict(X), est.set_params(output_activation=None).predict(X))

@@ -143,6 +143,14 @@ def test_convergence_warning_when_max_iter_ends_training(iris):
         MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
 
 
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_lbfgs_convergence_warning_points_at_the_callers_line(iris, cls):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge") as caught:
+        cls(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=2, random_state=0).fit(X, y)
+    assert [w.filename for w in caught] == [__file__]
+
+
 @QUIET
 def test_per_layer_activations(iris):
     X, y = iris

@@ -7,29 +7,30 @@ Parameters, defaults and meanings are scikit-learn's. The model is a :class:`gla
 from __future__ import annotations
 
 import itertools
-import warnings
 from typing import Any
 
 import numpy as np
-import scipy.optimize
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._estimator_architecture import check_architecture
+from ._estimator_lbfgs import fit_lbfgs
 from ._estimator_stochastic import fit_stochastic
-from ._estimator_training import BatchL2, Remembered, loss_and_gradient
-from ._estimator_validation import cast, check_parameters, copy_into, real_sample_weight
+from ._estimator_training import BatchL2, Remembered
+from ._estimator_validation import (
+    ACTIVATIONS,
+    cast,
+    check_parameters,
+    copy_into,
+    real_sample_weight,
+)
 from ._validation import as_dtype, describe
 from .layers import Dense, Dropout
-from .lbfgs import flatten, unpack
 from .losses import get_loss
 from .network import Network
-from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .regularizers import L1
 from .training import TrainingDiverged
-
-ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
 
 class BaseMLP(BaseEstimator):
@@ -215,6 +216,8 @@ class BaseMLP(BaseEstimator):
             self.n_outputs_ = y2.shape[1]
             self._reset_curves()
         self._use_current_loss()
+        if not first_pass:
+            self._check_continuation()
         dtype = self.network_.dtype
         x, y2 = cast(x, dtype, "X"), cast(y2, dtype, "y")
         w = self._weigh_classes(y2, w, incremental)
@@ -223,7 +226,7 @@ class BaseMLP(BaseEstimator):
         try:  # overflow shows up as TrainingDiverged or non-finite weights, not as warnings
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if self.solver == "lbfgs":
-                    self._fit_lbfgs(x, y2, w)
+                    fit_lbfgs(self, x, y2, w)
                 else:
                     fit_stochastic(self, x, y2, w, incremental)
         except TrainingDiverged as error:
@@ -249,6 +252,17 @@ class BaseMLP(BaseEstimator):
             self.network_.loss_function = get_loss(name)
             self._reset_stopping()
 
+    def _check_continuation(self) -> None:
+        """``warm_start`` and ``partial_fit`` train on in the fitted network: the parameters
+        that shape it must not have changed since (``loss`` may: see _use_current_loss)."""
+        try:
+            check_architecture(self, self.network_, "fitted network")
+        except ValueError as error:
+            raise ValueError(
+                f"{error}: warm_start and partial_fit continue training the fitted network; "
+                "use warm_start=False (fit) to build a new one"
+            ) from None
+
     def _weigh_classes(self, y: np.ndarray, w: np.ndarray | None, incremental: bool) -> Any:
         """Sample weights times class weights; the regressor has none."""
         return w
@@ -265,51 +279,6 @@ class BaseMLP(BaseEstimator):
         self.validation_scores_: list[float] | None = [] if self.early_stopping else None
         self.best_validation_score_: float | None = -np.inf if self.early_stopping else None
         self.best_loss_: float | None = None if self.early_stopping else np.inf
-
-    def _make_optimizer(self) -> Optimizer:
-        """The engine's optimizer for ``solver``; 'sgd' and 'adam' are scikit-learn's rules,
-        the others are glassnet's additions (with their usual defaults besides the rate)."""
-        rate, eps = self.learning_rate_init, self.epsilon
-        if self.solver == "sgd":
-            nesterov = bool(self.nesterovs_momentum) and self.momentum > 0
-            return SGD(rate, momentum=self.momentum, nesterov=nesterov)
-        factories: dict[str, Any] = {
-            "adam": lambda: Adam(rate, self.beta_1, self.beta_2, eps),
-            "adamw": lambda: AdamW(rate, self.beta_1, self.beta_2, eps),
-            "rmsprop": lambda: RMSprop(rate, epsilon=eps),
-            "adagrad": lambda: Adagrad(rate),
-            "adadelta": lambda: Adadelta(rate),
-        }
-        optimizer: Optimizer = factories[self.solver]()
-        return optimizer
-
-    def _fit_lbfgs(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
-        parameters = self.network_.parameters()
-
-        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            unpack(parameters, flat)
-            value, grads = loss_and_gradient(
-                self.network_, self._penalty, x, y, w, self._loss_divisor()
-            )
-            return value, flatten(grads)
-
-        result = scipy.optimize.minimize(
-            objective,
-            flatten(p.value for p in parameters),
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-        )
-        if result.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {result.nit} iterations (status="
-                f"{result.status}): {result.message}. Increase max_iter or scale the data.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        self.n_iter_ = min(int(result.nit), self.max_iter)
-        self.loss_ = float(result.fun)
-        unpack(parameters, result.x)
 
     # ------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:

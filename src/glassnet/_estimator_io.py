@@ -32,12 +32,10 @@ from sklearn.base import is_classifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimator_base import ACTIVATIONS
+from ._estimator_architecture import check_architecture
 from ._estimator_state import restore_training_state, training_state
-from ._estimator_validation import _hidden_layer_sizes, classifier_output_activation
-from ._validation import as_dtype, check_in_range, check_int, describe
+from ._validation import check_int, describe
 from .io import read_model_file, save_network
-from .layers import Dense, Dropout
 
 FITTED = (
     "n_iter_",
@@ -58,6 +56,13 @@ _NUMBERS = {"loss_", "best_loss_", "best_validation_score_"}  # may be ±inf: sa
 def save_estimator(path: str | os.PathLike[str], estimator: Any) -> None:
     """Write the fitted ``estimator`` to the model file ``path`` (atomically)."""
     check_is_fitted(estimator, "network_")
+    try:  # a file whose params contradict its network could not be loaded
+        check_architecture(estimator, estimator.network_, "fitted network")
+    except ValueError as error:
+        raise ValueError(
+            f"cannot save: {error}. set_params changed it since the last fit: fit again, or "
+            "set it back, before saving"
+        ) from None
     fitted: dict[str, Any] = {
         name: _plain(getattr(estimator, name)) for name in FITTED if hasattr(estimator, name)
     }
@@ -120,59 +125,8 @@ def _restore(cls: type, document: dict[str, Any], network: Any) -> Any:
         _restore_labels(estimator, fitted)
     else:
         estimator._y_was_1d = bool(fitted.get("y_was_1d", True))
-    _check_architecture(estimator, network)
+    check_architecture(estimator, network, "saved network", "the file")
     return estimator
-
-
-def _check_architecture(estimator: Any, network: Any) -> None:
-    """The params must describe the saved network, which training continues on: its hidden
-    layer sizes and activations, output activation, dropout layers and rates, dtype and loss.
-    ValueError names the first parameter that disagrees. Other params are checked by ``fit``
-    (a saved estimator may hold any, as one may after ``set_params``)."""
-    sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
-    dense = [layer for layer in network.layers if type(layer) is Dense]
-    check = _Agreement(estimator)
-    check("hidden_layer_sizes", "hidden layer sizes", sizes, [d.n_outputs for d in dense[:-1]])
-    hidden = [ACTIVATIONS[name] for name in estimator._hidden_activations(len(sizes))]
-    check("activation", "hidden activations", hidden, [d.activation.name for d in dense[:-1]])
-    saved = estimator.out_activation_
-    if is_classifier(estimator):  # the regressor's _output_activation sets it from its param
-        kind = estimator._label_binarizer.y_type_
-        estimator.out_activation_ = classifier_output_activation(estimator.output_activation, kind)
-    output = estimator._output_activation()
-    check("output_activation", "out_activation_ (saved)", estimator.out_activation_, saved)
-    check("output_activation", "output activation", output, dense[-1].activation.name)
-    rate = float(check_in_range(estimator.dropout, "dropout", 0.0, 1.0))
-    per_hidden = [Dense, Dropout] if rate else [Dense]
-    check("dropout", "layers", per_hidden * len(sizes) + [Dense], [type(x) for x in network.layers])
-    rates = [layer.rate for layer in network.layers if type(layer) is Dropout]
-    check("dropout", "dropout rates", [rate] * len(rates), rates)
-    if estimator.dtype is not None:
-        check("dtype", "dtype", as_dtype(estimator.dtype).name, network.dtype.name)
-    check("loss", "loss", estimator._loss_name(), network.loss_function.name)
-
-
-class _Agreement:
-    """``check(param, what, expected, found)``: ValueError naming ``param`` (and its value)
-    when what the params make differs from what the saved network has."""
-
-    def __init__(self, estimator: Any) -> None:
-        self.estimator = estimator
-
-    def __call__(self, param: str, what: str, expected: Any, found: Any) -> None:
-        if expected != found:
-            value = getattr(self.estimator, param)
-            raise ValueError(
-                f"the params disagree with the saved network: {param}={value!r} makes the "
-                f"{what} {_names(expected)}, but the file has {_names(found)}"
-            )
-
-
-def _names(value: Any) -> str:
-    """Layer classes by name, anything else as its repr."""
-    if isinstance(value, list) and value and all(isinstance(v, type) for v in value):
-        return "[" + ", ".join(v.__name__ for v in value) + "]"
-    return repr(value)
 
 
 def _check_fitted(fitted: dict[str, Any], network: Any, classifier: bool) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._estimator_stochastic import make_optimizer
 from ._validation import check_int, check_real, describe
 from .layers import Dropout
 from .parameters import Parameter
@@ -93,7 +94,7 @@ def _fresh_optimizer(est: Any) -> Any:
     if est.solver == "lbfgs":
         return None
     try:
-        return est._make_optimizer()
+        return make_optimizer(est)
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -124,7 +125,7 @@ def _save_optimizer(est: Any, tensors: dict[str, np.ndarray]) -> dict[str, Any] 
 
 def _load_optimizer(est: Any, saved: Any, extra: dict[str, np.ndarray]) -> Any:
     try:
-        optimizer = None if est.solver == "lbfgs" else est._make_optimizer()
+        optimizer = None if est.solver == "lbfgs" else make_optimizer(est)
     except (KeyError, TypeError, ValueError) as error:  # say why, not "uses no optimizer"
         reason = f"solver={est.solver!r} is unknown" if isinstance(error, KeyError) else error
         message = f"an optimizer state, but the saved parameters make none: {reason}"

@@ -3,7 +3,8 @@
 Functions of the estimator (``est``): the epoch loop with scikit-learn's shuffling, batch
 sizes, validation split, stopping count and learning-rate changes between epochs, plus
 glassnet's callbacks, ``restore_best_weights`` and ``validation_loss_curve_``. Each batch is
-the engine's ``train_step`` (see :func:`glassnet._estimator_training.run_epoch`).
+the engine's ``train_step`` (see :func:`glassnet._estimator_training.run_epoch`); and
+:func:`make_optimizer`, the engine optimizer a ``solver`` stands for.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sklearn.model_selection import train_test_split
 
 from ._estimator_training import evaluate_loss, run_epoch
 from .callbacks import TrainingState, as_callbacks, overrides_batch_hooks
+from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .training import History
 
 
@@ -26,7 +28,7 @@ def fit_stochastic(
     """Train ``est.network_`` with a stochastic solver by scikit-learn's rules, calling the
     callbacks; with early stopping or ``restore_best_weights``, end with the best weights."""
     if not incremental or not hasattr(est, "_optimizer"):
-        est._optimizer = est._make_optimizer()
+        est._optimizer = make_optimizer(est)
     if est.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
     if (est.validation_scores_ is not None) != bool(est.early_stopping):
@@ -181,3 +183,21 @@ def should_stop(est: Any) -> bool:
         est._no_improvement_count = 0
         return False
     return True
+
+
+def make_optimizer(est: Any) -> Optimizer:
+    """The engine's optimizer for ``solver``; 'sgd' and 'adam' are scikit-learn's rules,
+    the others are glassnet's additions (with their usual defaults besides the rate)."""
+    rate, eps = est.learning_rate_init, est.epsilon
+    if est.solver == "sgd":
+        nesterov = bool(est.nesterovs_momentum) and est.momentum > 0
+        return SGD(rate, momentum=est.momentum, nesterov=nesterov)
+    factories: dict[str, Any] = {
+        "adam": lambda: Adam(rate, est.beta_1, est.beta_2, eps),
+        "adamw": lambda: AdamW(rate, est.beta_1, est.beta_2, eps),
+        "rmsprop": lambda: RMSprop(rate, epsilon=eps),
+        "adagrad": lambda: Adagrad(rate),
+        "adadelta": lambda: Adadelta(rate),
+    }
+    optimizer: Optimizer = factories[est.solver]()
+    return optimizer

@@ -20,6 +20,8 @@ from ._validation import (
 )
 from .callbacks import as_callbacks
 
+# scikit-learn's activation names -> the engine's
+ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 
 

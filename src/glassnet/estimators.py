@@ -50,7 +50,10 @@ Deliberate differences from scikit-learn
   starts its stopping bookkeeping afresh (``validation_scores_``, ``best_validation_score_``,
   ``validation_loss_curve_``, ``best_loss_`` and the count); scikit-learn fails there. After
   ``set_params(loss=...)`` it trains on the new loss (``loss`` is checked at every fit),
-  with fresh stopping bookkeeping too.
+  with fresh stopping bookkeeping too. After ``set_params`` of what shapes the network
+  (``hidden_layer_sizes``, ``activation``, ``output_activation``, ``dropout``, ``dtype``), a
+  ``warm_start`` fit, ``partial_fit`` and ``save`` raise a ValueError naming the parameter:
+  the fitted network is not what the parameters describe (``warm_start=False`` builds anew).
 * Sparse input is not accepted.
 """
 
