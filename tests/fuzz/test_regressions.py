@@ -371,3 +371,29 @@ def test_unparsable_dtype_strings_are_named(dtype) -> None:
         gn.Dense(1, 1, dtype=dtype)
     with pytest.raises(TypeError, match="dtype must be float32 or float64"):
         gn.MLPClassifier(hidden_layer_sizes=(3,), dtype=dtype).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("change", ["name", "dtype"])
+def test_a_tensor_name_or_dtype_holding_a_newline_is_refused_in_one_line(tmp_path, change) -> None:
+    # a model file holding a tensor renamed "\n" was refused by load_network and
+    # MLPClassifier.load in two lines: the name was printed raw (found by the long run of the
+    # new mutated-estimator-file fuzz test); so was a dtype "F\n64"
+    import json
+    import struct
+
+    path = tmp_path / "m.safetensors"
+    gn.Network([gn.Dense(2, 1, rng=0)], loss="mean_squared_error").save(path)
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    if change == "name":
+        header["\n"] = header.pop("layers.0.bias")
+    else:
+        header["layers.0.weights"]["dtype"] = "F\n64"
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + length :])
+    with pytest.raises(ValueError) as error:
+        gn.Network.load(path)
+    message = str(error.value)
+    shown = r"'\n'" if change == "name" else r"'F\n64'"  # the repr, escapes as text
+    assert "\n" not in message and str(path) in message and shown in message
