@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_write_bytes
+from ._validation import describe
 from .activations import get_activation
 from .layers import Dense, Dropout
 from .losses import LOSSES, get_loss
@@ -259,17 +260,23 @@ def _expected_tensors(architecture: dict[str, Any], source: Path) -> dict[str, t
 
 def _check_tensors(expected: dict[str, tuple], found: dict[str, Any], source: Path) -> None:
     model = {name for name in found if "/" not in name}  # the others are extra tensors
-    if set(expected) != model:
-        odd = sorted(set(expected) ^ model)
-        raise ValueError(f"{source}: tensors do not match the architecture ({', '.join(odd)})")
+    if set(expected) != model:  # the file's names shown in one line ("\n" is a valid name)
+        odd = ", ".join(_shown(name) for name in sorted(set(expected) ^ model))
+        raise ValueError(f"{source}: tensors do not match the architecture ({odd})")
     for name, (dtype, shape) in expected.items():
         info = found[name]
         if not isinstance(info, dict) or info.get("dtype") != dtype or info.get("shape") != shape:
             raise ValueError(
                 f"{source}: tensor {name} should be {dtype} {shape}, the file has "
-                f"{info.get('dtype') if isinstance(info, dict) else '?'} "
-                f"{info.get('shape') if isinstance(info, dict) else '?'}"
+                f"{_shown(info.get('dtype')) if isinstance(info, dict) else '?'} "
+                f"{_shown(info.get('shape')) if isinstance(info, dict) else '?'}"
             )
+
+
+def _shown(value: Any) -> str:
+    """A value read from the file, for a one-line message: printable text as it is, anything
+    else (a name holding a newline, a list) by its short repr."""
+    return value if isinstance(value, str) and value.isprintable() else describe(value, 40)
 
 
 def _build(architecture: dict[str, Any], tensors: dict[str, np.ndarray], source: Path) -> Network:

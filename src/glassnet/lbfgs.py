@@ -78,7 +78,8 @@ class LBFGS:
         record: Callable[[float], None],
     ) -> None:
         """Train ``network`` on validated ``x``, ``y``; ``record(loss)`` after each iteration
-        and at the end, with the network holding the parameters whose loss that is."""
+        and at the end, with the network holding the parameters whose loss that is.
+        ``TrainingDiverged`` (parameters put back) if no parameters tried had a finite loss."""
         from scipy.optimize import minimize
 
         parameters = network.parameters()
@@ -98,14 +99,24 @@ class LBFGS:
             record(float(last["loss"]))
             recorded[:] = [theta.copy()]
 
-        self.result = minimize(
-            loss_and_gradient,
-            flatten(p.value for p in parameters),
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxiter": self.max_iter, "maxfun": self.max_fun, "gtol": self.tol},
-            callback=on_iteration,
-        )
+        start = flatten(p.value for p in parameters)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # as in fit: a
+            self.result = minimize(  # trial step that overflows is SciPy's to reject
+                loss_and_gradient,
+                start,
+                method="L-BFGS-B",
+                jac=True,
+                options={"maxiter": self.max_iter, "maxfun": self.max_fun, "gtol": self.tol},
+                callback=on_iteration,
+            )
+        if not (np.isfinite(self.result.fun) and np.isfinite(self.result.x).all()):
+            unpack(parameters, start)
+            from .training import TrainingDiverged  # imported here: training imports this
+
+            raise TrainingDiverged(
+                f"the loss is {self.result.fun} and L-BFGS found no parameters with a finite "
+                "loss (inputs too large?); the parameters are back at their start"
+            )
         unpack(parameters, self.result.x)
         if not recorded or not np.array_equal(recorded[0], self.result.x):
             record(float(self.result.fun))  # no iteration, or stopped inside a line search

@@ -202,7 +202,10 @@ def trace_step(
         (the tutorials' η).
     dry_run : bool
         Restore the parameters, their gradients, the optimizer's state and the Dropout
-        layers' generators afterwards (the next step draws the same masks).
+        layers' generators afterwards (the next step draws the same masks). A Dropout layer
+        without a generator (no ``rng`` of its own, never fitted, none passed here) is left
+        without one, so its masks are unseeded and the next step draws others: pass ``rng``
+        to preview the masks of a step.
     iterations : int
         Full-batch steps in all; the first is traced, the loss of the others is tabulated.
     names : {"auto", "tutorial", "matrix"}

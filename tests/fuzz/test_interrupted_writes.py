@@ -212,8 +212,13 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_model(tmp_path) -> None:
         "--plot",
         str(tmp_path / "loss.png"),
     ]
-    child = subprocess.Popen(
-        command, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    child = subprocess.Popen(  # SIGINT as at a terminal: a pytest started with "&" by a
+        command,  # script ignores SIGINT, and its children would inherit that and run on
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_default_sigint,
     )
     err = _read_until(child, re.compile(rb"\| *[3-9]/100000|\| *\d\d+/100000"), timeout=120)
     child.send_signal(signal.SIGINT)
@@ -235,6 +240,10 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_model(tmp_path) -> None:
     assert all(np.isfinite(p.value).all() for p in network.all_parameters())
     assert b"model written to" in out
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _read_until(

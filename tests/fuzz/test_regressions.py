@@ -371,3 +371,54 @@ def test_unparsable_dtype_strings_are_named(dtype) -> None:
         gn.Dense(1, 1, dtype=dtype)
     with pytest.raises(TypeError, match="dtype must be float32 or float64"):
         gn.MLPClassifier(hidden_layer_sizes=(3,), dtype=dtype).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("change", ["name", "dtype"])
+def test_a_tensor_name_or_dtype_holding_a_newline_is_refused_in_one_line(tmp_path, change) -> None:
+    # a model file holding a tensor renamed "\n" was refused by load_network and
+    # MLPClassifier.load in two lines: the name was printed raw (found by the long run of the
+    # new mutated-estimator-file fuzz test); so was a dtype "F\n64"
+    import json
+    import struct
+
+    path = tmp_path / "m.safetensors"
+    gn.Network([gn.Dense(2, 1, rng=0)], loss="mean_squared_error").save(path)
+    data = path.read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    if change == "name":
+        header["\n"] = header.pop("layers.0.bias")
+    else:
+        header["layers.0.weights"]["dtype"] = "F\n64"
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + length :])
+    with pytest.raises(ValueError) as error:
+        gn.Network.load(path)
+    message = str(error.value)
+    shown = r"'\n'" if change == "name" else r"'F\n64'"  # the repr, escapes as text
+    assert "\n" not in message and str(path) in message and shown in message
+
+
+@pytest.mark.parametrize("value", [4.9e37, 2.4e38, 3.4e38])
+def test_lbfgs_on_inputs_that_overflow_float32_leaks_no_warning(value) -> None:
+    # net.fit(X, Y, optimizer=LBFGS()) on a float32 network with inputs of 4.9e37 or 2.4e38
+    # leaked NumPy's "overflow encountered in dot/reduce" from trial steps of SciPy's line
+    # search (found by the long run of the new LBFGS fuzz test); fit's epoch loop ignores
+    # them. Now: a result with finite losses, or TrainingDiverged with the parameters as they
+    # were, when no parameters give a finite loss
+    from glassnet.lbfgs import LBFGS
+
+    net = gn.Network(
+        [gn.Dense(3, 4, "relu", rng=0), gn.Dense(4, 1, "sigmoid", rng=1)],
+        loss="binary_cross_entropy",
+        dtype=np.float32,
+    )
+    start = net.get_weights()
+    X, Y = np.full((6, 3), value), (np.arange(6) % 2).reshape(-1, 1)
+    try:  # warnings are errors in this suite
+        history = net.fit(X, Y, optimizer=LBFGS())
+    except gn.TrainingDiverged as error:
+        assert "L-BFGS found no parameters with a finite loss" in str(error)
+        assert all(map(np.array_equal, start, net.get_weights()))
+    else:
+        assert np.isfinite(history.loss).all()
