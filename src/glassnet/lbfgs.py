@@ -46,7 +46,9 @@ class LBFGS:
     (``epochs``, ``batch_size`` other than None, ``tol``, ``patience``,
     ``restore_best_weights``, ``monitor``, ``verbose``, ``callbacks``) are refused with a
     ``ValueError`` when set, never silently skipped (:func:`refuse_epoch_options`);
-    ``LBFGS(tol=...)`` is this stopping rule's tolerance, not fit's ``tol``.
+    ``LBFGS(tol=...)`` is this stopping rule's tolerance, not fit's ``tol``. Dropout layers
+    are the identity here: a random mask per evaluation would change the function L-BFGS
+    minimises between its steps.
 
     Attributes
     ----------
