@@ -1,7 +1,8 @@
-"""Shared fixtures: the worked example and the path to the shared datasets."""
+"""Shared fixtures: the worked example, the path to the shared datasets, a failing rename."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,19 @@ def require_datasets(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared datasets sit beside the checkout only in CI")
     return path
+
+
+def fail_renames_onto(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``os.replace`` onto ``path`` raise ``OSError("disk full")``: the last step of an
+    atomic write fails (other renames still work)."""
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if Path(target) == path:
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
 
 
 def worked_example_network(train_bias: bool = False) -> gn.Network:

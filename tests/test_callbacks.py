@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -21,6 +18,8 @@ from glassnet.callbacks import (
     overrides_batch_hooks,
 )
 from glassnet.training import History
+
+from .conftest import fail_renames_onto
 
 
 def replay(callback, values, network=None):
@@ -72,14 +71,7 @@ def test_a_failed_checkpoint_write_keeps_the_old_file_and_leaves_no_temporary(
 ):
     path = tmp_path / "best.npz"
     path.write_bytes(b"the previous checkpoint")
-    real_replace = os.replace
-
-    def failing_replace(source, target):
-        if Path(target) == path:
-            raise OSError("disk full")
-        real_replace(source, target)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
+    fail_renames_onto(path, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         replay(BestCheckpoint(path=path), [0.9])
     assert path.read_bytes() == b"the previous checkpoint"

@@ -17,6 +17,8 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 from glassnet import dask as gd  # noqa: E402 - after the optional imports
 
+from .conftest import fail_renames_onto  # noqa: E402
+
 TOLERANCE = 1e-10
 
 
@@ -166,14 +168,7 @@ def test_a_failed_checkpoint_write_keeps_the_last_checkpoint(client, tmp_path, m
     path = tmp_path / "train.ckpt"
     gd.fit(regressor(), dx, dy, client, optimizer=gn.SGD(0.05), epochs=1, checkpoint=path)
     saved = path.read_bytes()
-    real_replace = os.replace
-
-    def failing_replace(source, target):
-        if Path(target) == path:
-            raise OSError("disk full")
-        real_replace(source, target)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
+    fail_renames_onto(path, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         gd.fit(regressor(), dx, dy, client, epochs=2, checkpoint=path)
     assert path.read_bytes() == saved
