@@ -50,8 +50,8 @@ def test_recorder_sees_the_penalty_share():
             seen.append((parameter.name, grad.copy()))
 
     net = net_with([gn.L2(0.5)])
-    net.forward(X)
-    net.backward(Y, None, Watch())
+    y_pred = net.forward(X)
+    net.backward(net.loss_gradient(y_pred, Y), Watch())
     assert [name for name, _ in seen] == ["weights", "weights"]
     np.testing.assert_allclose(seen[0][1], 1.0 * net.layers[0].weights.value)
 
@@ -126,9 +126,9 @@ def test_dropout_gradient_matches_central_differences_for_a_fixed_mask():
     net.layers[1].rng = np.random.default_rng(3)
     x = np.random.default_rng(4).normal(size=(4, 3))
     y = net.check_targets(Y[:4], 4)
-    net.forward(x, training=True)
+    y_pred = net.forward(x, training=True)
     mask = net.layers[1]._m.copy()
-    net.backward(y)
+    net.backward(net.loss_gradient(y_pred, y))
     analytic = net.layers[0].weights.grad.copy()
     w = net.layers[0].weights.value
     numeric = np.empty_like(w)
@@ -137,8 +137,7 @@ def test_dropout_gradient_matches_central_differences_for_a_fixed_mask():
         for sign in (1, -1):
             w[i] += sign * 1e-6
             hidden = np.maximum(x @ w + net.layers[0].bias.value, 0) * mask
-            net.layers[2].forward(hidden)
-            values.append(net.batch_loss(y))
+            values.append(net.loss_value(net.layers[2].forward(hidden), y))
             w[i] -= sign * 1e-6
         numeric[i] = (values[0] - values[1]) / 2e-6
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)

@@ -202,14 +202,16 @@ class L2:
     def __init__(self, strength: float) -> None:
         self.strength = strength
 
-    def value(self, network: gn.Network) -> float:
+    def value(self, network: gn.Network, batch: object) -> float:
         return sum(
             0.5 * self.strength * float((p.value**2).sum())
             for p in network.parameters()
             if p.regularized
         )
 
-    def add_gradient(self, network: gn.Network, recorder: gn.recording.Recorder) -> None:
+    def add_gradient(
+        self, network: gn.Network, batch: object, recorder: gn.recording.Recorder
+    ) -> None:
         for p in network.parameters():
             if p.regularized:
                 grad = self.strength * p.value
