@@ -50,8 +50,8 @@ def test_recorder_sees_the_penalty_share():
             seen.append((parameter.name, grad.copy()))
 
     net = net_with([gn.L2(0.5)])
-    net.forward(X)
-    net.backward(Y, None, Watch())
+    y_pred = net.forward(X)
+    net.backward(net.loss_gradient(y_pred, Y), Watch())
     assert [name for name, _ in seen] == ["weights", "weights"]
     np.testing.assert_allclose(seen[0][1], 1.0 * net.layers[0].weights.value)
 
@@ -126,9 +126,9 @@ def test_dropout_gradient_matches_central_differences_for_a_fixed_mask():
     net.layers[1].rng = np.random.default_rng(3)
     x = np.random.default_rng(4).normal(size=(4, 3))
     y = net.check_targets(Y[:4], 4)
-    net.forward(x, training=True)
+    y_pred = net.forward(x, training=True)
     mask = net.layers[1]._m.copy()
-    net.backward(y)
+    net.backward(net.loss_gradient(y_pred, y))
     analytic = net.layers[0].weights.grad.copy()
     w = net.layers[0].weights.value
     numeric = np.empty_like(w)
@@ -137,8 +137,38 @@ def test_dropout_gradient_matches_central_differences_for_a_fixed_mask():
         for sign in (1, -1):
             w[i] += sign * 1e-6
             hidden = np.maximum(x @ w + net.layers[0].bias.value, 0) * mask
-            net.layers[2].forward(hidden)
-            values.append(net.batch_loss(y))
+            values.append(net.loss_value(net.layers[2].forward(hidden), y))
             w[i] -= sign * 1e-6
         numeric[i] = (values[0] - values[1]) / 2e-6
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_penalties_receive_the_batch_size_and_weights_from_the_engine():
+    """The network hands every penalty the batch it is added to (steps 3 and 4): its rows and
+    sample weights, whose sum a penalty such as scikit-learn's alpha divides by."""
+    seen = []
+
+    class Watch:
+        def value(self, network, batch):
+            seen.append(("value", batch.n_samples, batch.sample_weight, batch.weight_sum))
+            return 0.0
+
+        def add_gradient(self, network, batch, recorder):
+            seen.append(("gradient", batch.n_samples, batch.sample_weight, batch.weight_sum))
+
+    net = net_with([Watch()])
+    w = np.array([0.5, 1.0, 2.0, 0.25, 1.0, 3.0])
+    gn.train_step(net, gn.SGD(0.1), X, Y, w)
+    assert [(kind, n, s) for kind, n, _, s in seen] == [("value", 6, 7.75), ("gradient", 6, 7.75)]
+    assert all(weights is w for _, _, weights, _ in seen)
+    seen.clear()
+    net.loss(X[:4], Y[:4])
+    assert seen == [("value", 4, None, 4.0)]
+
+
+def test_engine_penalties_ignore_the_batch():
+    net, w = net_with([gn.L1L2(0.1, 0.2)]), np.linspace(0.5, 3.0, 6)
+    unweighted = net_with([gn.L1L2(0.1, 0.2)])
+    assert net.loss(X, Y, w) - net_with([]).loss(X, Y, w) == pytest.approx(
+        unweighted.loss(X, Y) - net_with([]).loss(X, Y), rel=1e-12
+    )

@@ -66,6 +66,26 @@ def test_default_text_shows_the_published_numbers_at_nine_decimals() -> None:
     assert "w1 = layer[0].weights[0, 0]" in text and "w2 = layer[0].weights[1, 0]" in text
 
 
+def test_one_numbering_of_the_seven_steps_in_the_trace_and_the_package() -> None:
+    """The tutorials' numbering: 4 is backpropagation (output layer, then hidden layers), 5 the
+    update, 6 the convergence check, 7 the iteration; the package docstring says the same."""
+    text = worked_example_network().trace(WORKED_X, WORKED_Y, iterations=3).to_text()
+    headings = [line for line in text.splitlines() if line.startswith("Step ")]
+    assert [h.split(".")[0] for h in headings] == [f"Step {n}" for n in "12344567"]
+    assert headings[3:] == [
+        "Step 4. Backpropagation: the output layer",
+        "Step 4. Backpropagation: the hidden layers",
+        "Step 5. The update",
+        "Step 6. Checking convergence",
+        "Step 7. The iteration",
+    ]
+    package = {int(m[0]): m[1] for m in re.findall(r"^(\d)\. (\w+)", gn.__doc__ or "", re.M)}
+    assert package == {1: "initialization", 2: "forward", 3: "the", 4: "backpropagation",
+                       5: "the", 6: "checking", 7: "iterating"}  # fmt: skip
+    assert re.search(r"^5\. the update", gn.__doc__ or "", re.M)
+    assert "  iterations | loss" in text.split("Step 6.")[1].split("Step 7.")[0]
+
+
 def test_fmt_prints_fixed_decimals_and_a_true_minus() -> None:
     assert fmt(0.75136507, 9) == "0.751365070"
     assert fmt(-0.019049118, 9) == "−0.019049118"
@@ -202,14 +222,16 @@ class L2:
     def __init__(self, strength: float) -> None:
         self.strength = strength
 
-    def value(self, network: gn.Network) -> float:
+    def value(self, network: gn.Network, batch: object) -> float:
         return sum(
             0.5 * self.strength * float((p.value**2).sum())
             for p in network.parameters()
             if p.regularized
         )
 
-    def add_gradient(self, network: gn.Network, recorder: gn.recording.Recorder) -> None:
+    def add_gradient(
+        self, network: gn.Network, batch: object, recorder: gn.recording.Recorder
+    ) -> None:
         for p in network.parameters():
             if p.regularized:
                 grad = self.strength * p.value

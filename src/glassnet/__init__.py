@@ -5,8 +5,10 @@ The seven steps of training, and where each lives:
 1. initialization of weights and biases ........ :mod:`glassnet.initializers`, :class:`Dense`
 2. forward propagation .......................... :mod:`glassnet.layers`,
    :mod:`glassnet.activations`, :meth:`Network.forward`
-3. the loss ..................................... :mod:`glassnet.losses`, :meth:`Network.batch_loss`
-4. backpropagation .............................. :meth:`Dense.backward`, :meth:`Network.backward`
+3. the loss ..................................... :mod:`glassnet.losses`, :meth:`Network.loss_value`
+4. backpropagation: the output layer, then the
+   hidden layers ................................ :mod:`glassnet.output_loss`,
+   :meth:`Network.loss_gradient`, :meth:`Network.backward`, :meth:`Dense.backward`
 5. the update with a learning rate .............. :mod:`glassnet.optimizers`
 6. checking convergence ......................... :mod:`glassnet.stopping`
 7. iterating over the data ...................... :mod:`glassnet.training` (``fit``, batches)

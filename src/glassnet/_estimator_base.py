@@ -234,8 +234,6 @@ class BaseMLP(BaseEstimator):
                 f"Solver diverged ({error}): learning_rate_init={self.learning_rate_init!r} is "
                 "too large, or the input data has large values and needs preprocessing."
             ) from None
-        finally:
-            self._penalty.weight_sum = None  # later evaluations divide by their own batch
         if not all(np.isfinite(p.value).all() for p in self.network_.parameters()):
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may contain "

@@ -11,12 +11,12 @@ engine's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .batches import Batch
 from .optimizers import Optimizer
 from .parameters import Parameter
 from .training import train_step
@@ -27,37 +27,30 @@ class BatchL2:
     being evaluated.
 
     Gradient: ``α W / s`` added to each weight gradient (biases are not penalised). ``s`` is
-    ``weight_sum`` when the training loop sets it for a weighted batch, else the number of rows
-    of the network's current forward pass: after ``fit``, ``network_.loss(X, y)`` divides by
-    ``len(X)``, never by the size of the last training batch.
+    the batch's ``weight_sum`` (:class:`glassnet.batches.Batch`), which the network passes in:
+    its number of rows without sample weights, so after ``fit`` ``network_.loss(X, y)``
+    divides by ``len(X)``, never by the size of the last training batch.
     """
 
     def __init__(self, alpha: float) -> None:
         self.alpha = alpha
-        self.weight_sum: float | None = None
         self.last_value = 0.0  # of the last evaluation: see :func:`reported_loss`
 
     def __repr__(self) -> str:
         return f"BatchL2(alpha={self.alpha})"
 
-    def denominator(self, network: Any) -> float:
-        """``s``: the batch's weight sum, or the rows of the last forward pass."""
-        if self.weight_sum is not None:
-            return self.weight_sum
-        return float(network.output_layer.out.shape[0])
-
-    def value(self, network: Any) -> float:
+    def value(self, network: Any, batch: Batch) -> float:
         if not self.alpha:
             self.last_value = 0.0
             return 0.0
         total = sum(float(np.dot(w.ravel(), w.ravel())) for w in _weights(network))
-        self.last_value = 0.5 * self.alpha * total / self.denominator(network)
+        self.last_value = 0.5 * self.alpha * total / batch.weight_sum
         return self.last_value
 
-    def add_gradient(self, network: Any, recorder: Any = None) -> None:
+    def add_gradient(self, network: Any, batch: Batch, recorder: Any = None) -> None:
         if not self.alpha:
             return
-        scale = self.alpha / self.denominator(network)
+        scale = self.alpha / batch.weight_sum
         for parameter in _weight_parameters(network):
             parameter.grad += scale * parameter.value
 
@@ -72,12 +65,12 @@ class Remembered:
     def __repr__(self) -> str:
         return f"Remembered({self.penalty!r})"
 
-    def value(self, network: Any) -> float:
-        self.last_value = float(self.penalty.value(network))
+    def value(self, network: Any, batch: Batch) -> float:
+        self.last_value = float(self.penalty.value(network, batch))
         return self.last_value
 
-    def add_gradient(self, network: Any, recorder: Any = None) -> None:
-        self.penalty.add_gradient(network, recorder)
+    def add_gradient(self, network: Any, batch: Batch, recorder: Any = None) -> None:
+        self.penalty.add_gradient(network, batch, recorder)
 
 
 def reported_loss(value: float, network: Any, divisor: int) -> float:
@@ -129,14 +122,12 @@ def run_epoch(
             rows = order[rows]
         xb, yb = x[rows], y[rows]
         wb = None if w is None else w[rows]
-        penalty.weight_sum = None if wb is None else float(wb.sum())
         for hook in batch_hooks:
             hook.on_batch_begin(state)
         value = train_step(network, optimizer, xb, yb, wb)
         total += reported_loss(value, network, divisor) * xb.shape[0]
         for hook in batch_hooks:
             hook.on_batch_end(state)
-    penalty.weight_sum = None
     return total / n_samples
 
 
@@ -150,10 +141,9 @@ def loss_and_gradient(
 ) -> tuple[float, list[np.ndarray]]:
     """Full-batch loss (as scikit-learn reports it) and gradients, for L-BFGS; parameters in
     the network's order."""
-    with _weighted(penalty, w):
-        network.forward(x)
-        value = reported_loss(network.batch_loss(y, w), network, divisor)
-        network.backward(y, w)
+    y_pred = network.forward(x)
+    value = reported_loss(network.loss_value(y_pred, y, w), network, divisor)
+    network.backward(network.loss_gradient(y_pred, y, w), sample_weight=w)
     return value, [p.grad for p in network.parameters()]
 
 
@@ -166,16 +156,5 @@ def evaluate_loss(
     divisor: int = 1,
 ) -> float:
     """The loss (penalty included, as in training) on held-out data; changes nothing."""
-    with _weighted(penalty, w):
-        network.forward(x)
-        return float(reported_loss(network.batch_loss(y, w), network, divisor))
-
-
-@contextmanager
-def _weighted(penalty: BatchL2, w: np.ndarray | None) -> Iterator[None]:
-    """Give ``penalty`` the batch's weight sum (its divisor) for the duration of one pass."""
-    penalty.weight_sum = None if w is None else float(w.sum())
-    try:
-        yield
-    finally:
-        penalty.weight_sum = None
+    y_pred = network.forward(x)
+    return float(reported_loss(network.loss_value(y_pred, y, w), network, divisor))

@@ -153,7 +153,7 @@ def forward(st: Steps, d: DropoutRecord, s: int) -> None:
 
 
 def backward(st: Steps, d: DropoutRecord, s: int, j: int, name: str, grad_out: float) -> None:
-    """Steps 4-5: ``∂E/∂out = ∂E/∂drop × m``, the mask as a chain-rule factor."""
+    """Step 4: ``∂E/∂out = ∂E/∂drop × m``, the mask as a chain-rule factor."""
     g, m = st.f(d.grad_out[s, j]), st.f(d.mask[s, j])  # type: ignore[index]
     why = "kept: 1/(1 − p)" if d.kept[s, j] else f"dropped: nothing flows back to {name}"
     st.say(f"∂drop_{name}/∂out_{name} = m_{name} = {m} ({why})", s)
@@ -168,7 +168,7 @@ def chain(st: Steps, d: DropoutRecord, s: int, j: int, name: str) -> tuple[str, 
 
 
 def losses(st: Steps) -> None:
-    """Step 7: the loss with this step's mask, and the loss with dropout off before and after
+    """Step 6: the loss with this step's mask, and the loss with dropout off before and after
     the update (the two that compare; predictions use dropout off)."""
     t, done = st.t, st.t.history[-1][0]
     st.say(f"E before the update = {st.f(t.loss)} (with this step's dropout mask)")
@@ -177,7 +177,6 @@ def losses(st: Steps) -> None:
     if len(t.history) > 2:
         st.say("in the table, the loss of each step is taken with that step's mask, the last "
                "with dropout off")  # fmt: skip
-    st.say("the outputs at the end are predictions: dropout is the identity when predicting")
 
 
 def _state(d: DropoutRecord, s: int, j: int) -> str:

@@ -18,13 +18,15 @@ from ._trace_dropout import to_dicts as dropout_dicts
 if TYPE_CHECKING:
     from .trace import Trace
 
+# The tutorials' seven steps, as numbered everywhere in glassnet; step 4 in two parts.
 HEADINGS = (
     "Step 1. Initialization: the starting parameters",
     "Step 2. Forward propagation",
     "Step 3. The loss",
     "Step 4. Backpropagation: the output layer",
-    "Step 5. Backpropagation: the hidden layers",
-    "Step 6. The update",
+    "Step 4. Backpropagation: the hidden layers",
+    "Step 5. The update",
+    "Step 6. Checking convergence",
     "Step 7. The iteration",
 )
 
@@ -191,7 +193,7 @@ MASKED = " (with the step's dropout mask)"
 
 
 def _summary_losses(trace: Trace, f: Callable[[float], str]) -> list[str]:
-    """Step 7 of the summary: the loss table; with dropout, which losses had a mask (each
+    """Step 6 of the summary: the loss table; with dropout, which losses had a mask (each
     step's own) and which had none (the last, and the first again, as when predicting)."""
     if trace.loss_no_dropout is None:
         return [f"after {done} iterations: E = {f(loss)}" for done, loss in trace.history]
@@ -201,6 +203,14 @@ def _summary_losses(trace: Trace, f: Callable[[float], str]) -> list[str]:
         f"after 0 iterations, dropout off (as when predicting): E = {f(trace.loss_no_dropout)}",
         f"after {done} iterations, dropout off: E = {f(loss)}",
     ]
+
+
+def _summary_outputs(trace: Trace, f: Callable[[float], str]) -> list[str]:
+    """Step 7 of the summary: where the iterations took the outputs."""
+    done, out = trace.history[-1][0], trace.final_outputs
+    if out is None:
+        return []
+    return [f"the outputs after {done} update(s): from {f(out.min())} to {f(out.max())}"]
 
 
 def render_summary(trace: Trace, precision: int, n_weights: int) -> str:
@@ -224,6 +234,7 @@ def render_summary(trace: Trace, precision: int, n_weights: int) -> str:
         + [f"layer[{p.layer}].{p.kind}: |∂E/∂θ| = {f(_norm(p.grad))}, "
            f"|change| = {f(_norm(p.after - p.before))}" for p in trained],
         _summary_losses(trace, f),
+        _summary_outputs(trace, f),
     ]  # fmt: skip
     lines = [
         f"{n_weights} weights and {trace.x.shape[0]} samples: too many to print one by one; "

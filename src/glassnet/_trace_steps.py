@@ -39,8 +39,9 @@ class Steps:
         return fmt(value, self.p)
 
     def text(self) -> str:
-        steps = (self.init, self.forward, self.loss, self.output, self.hidden, self.update)
-        for heading, step in zip(HEADINGS, (*steps, self.iteration), strict=True):
+        steps = (self.init, self.forward, self.loss, self.output, self.hidden, self.update,
+                 self.convergence, self.iteration)  # fmt: skip
+        for heading, step in zip(HEADINGS, steps, strict=True):
             self.lines += [heading, "-" * len(heading)]
             step()
             self.lines.append("")
@@ -137,7 +138,7 @@ class Steps:
         scale = self.t.sample_scale
         return "mean" if np.all(scale == scale[0]) else "weighted mean (sample_weight)"
 
-    # ---------------------------------------------------------------- steps 4-5
+    # ---------------------------------------------------------------- step 4
     def output(self) -> None:
         self.layer_backward(len(self.t.layers) - 1)
 
@@ -235,7 +236,7 @@ class Steps:
         chain = f"{first} × ∂out_{target}/∂net_{target} × {dnet}"
         return f"{lhs} = {chain} = {g} × {dd} × {self.f(a)} = {value}"
 
-    # ---------------------------------------------------------------- steps 6-7
+    # ---------------------------------------------------------------- steps 5-7
     def update(self) -> None:
         t = self.t
         self.say(f"learning rate η = {self.f(t.learning_rate)} ({t.optimizer})")
@@ -265,7 +266,8 @@ class Steps:
         return (f"{name}: old {self.f(old)}, ∂E/∂{name} = {self.f(grad)}, change {change}, "
                 f"new {self.f(new)}{share}")  # fmt: skip
 
-    def iteration(self) -> None:
+    def convergence(self) -> None:
+        """The loss before and after the update(s): what a stopping rule compares."""
         t = self.t
         if t.loss_no_dropout is not None:
             dropout.losses(self)
@@ -276,6 +278,13 @@ class Steps:
             self.say("iterations | loss")
             for done, loss in t.history:
                 self.say(f"{done:>10} | {self.f(loss)}")
+
+    def iteration(self) -> None:
+        """Where the iterations took the outputs."""
+        t = self.t
+        predicting = "" if t.loss_no_dropout is None else " (predictions: dropout off)"
+        self.say(f"steps 2-5 ran {t.history[-1][0]} time(s) on this batch; the outputs now"
+                 f"{predicting}:")  # fmt: skip
         if t.final_outputs is not None:
             for s in range(t.x.shape[0]):
                 outs = zip(self.n.neurons[-1], t.final_outputs[s], t.y[s], strict=True)

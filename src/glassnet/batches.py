@@ -1,4 +1,5 @@
-"""Step 7's unit of work: the mini-batches of one epoch, gathered into reused buffers."""
+"""Step 7's unit of work: the mini-batches of one epoch, gathered into reused buffers; and
+what a penalty may ask of one batch (:class:`Batch`)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,29 @@ class Batches:
         # The indices come from a permutation, so they are in range: mode="clip" skips the
         # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.
         return array.take(indices, axis=0, out=out, mode="clip")  # no np.take wrapper
+
+
+class Batch:
+    """What a weight penalty may ask of the batch it is added to: its size and sample weights.
+
+    The network passes one to each penalty's ``value`` (step 3) and ``add_gradient`` (step 4).
+    ``weight_sum`` is computed on demand, so a penalty that ignores the batch (L1, L2) costs
+    nothing.
+    """
+
+    __slots__ = ("n_samples", "sample_weight")
+
+    def __init__(self, n_samples: int, sample_weight: np.ndarray | None = None) -> None:
+        self.n_samples = n_samples
+        self.sample_weight = sample_weight
+
+    @property
+    def weight_sum(self) -> float:
+        """``Σ w_i`` over the batch; its number of samples without sample weights."""
+        if self.sample_weight is None:
+            return float(self.n_samples)
+        return float(self.sample_weight.sum())
+
+    def __repr__(self) -> str:
+        weighted = "" if self.sample_weight is None else ", weighted"
+        return f"Batch({self.n_samples} samples{weighted})"

@@ -90,9 +90,10 @@ class LBFGS:
 
         def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
             unpack(parameters, theta)
-            network.forward(x)  # dropout is off: L-BFGS needs a deterministic objective
-            value = network.batch_loss(y, sample_weight)
-            network.backward(y, sample_weight)
+            y_pred = network.forward(x)  # dropout is off: L-BFGS needs a deterministic objective
+            value = network.loss_value(y_pred, y, sample_weight)
+            grad = network.loss_gradient(y_pred, y, sample_weight)
+            network.backward(grad, sample_weight=sample_weight)
             last["loss"] = value
             return value, flatten(p.grad for p in parameters)
 

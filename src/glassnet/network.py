@@ -1,8 +1,9 @@
 """The network: layers in order, forward through them, backward in reverse.
 
-``Network`` owns its layers and its loss. ``forward`` is step 2, ``batch_loss`` step 3,
-``backward`` step 4; :func:`glassnet.training.train_step` adds step 5 and :meth:`Network.fit`
-loops steps 2-7 over the data.
+``Network`` owns its layers and its loss. ``forward`` is step 2, ``loss_value`` step 3,
+``backward`` (from ``loss_gradient``) step 4: the output layer, then the hidden layers;
+:func:`glassnet.training.train_step` adds step 5 and :meth:`Network.fit` loops steps 2-7 over
+the data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import numpy as np
 
 from . import _network_checks as checks
 from ._validation import all_finite, as_dtype, as_float_array, describe
+from .batches import Batch
 from .losses import Loss, get_loss
+from .output_loss import OutputLoss, output_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
 
@@ -74,6 +77,7 @@ class Network:
                 if hasattr(layer, "astype"):
                     layer.astype(dtype)
         self.penalties = list(penalties)
+        self._output_loss: OutputLoss | None = None
         self._check_dtypes()
 
     # ----------------------------------------------------------------- shape of the network
@@ -111,16 +115,26 @@ class Network:
             raise ValueError(f"all layers must share one dtype (pass dtype=...), got {names}")
 
     @property
+    def output_loss(self) -> OutputLoss:
+        """The loss at the output layer (:mod:`glassnet.output_loss`): computed from the logits
+        after the loss's canonical activation, else from the outputs. Chosen anew when the
+        loss, the output layer or its activation has changed since."""
+        head = self._output_loss
+        layer = self.layers[-1]
+        if (
+            head is None
+            or head.loss is not self.loss_function
+            or head.layer is not layer
+            or head.activation is not getattr(layer, "activation", None)
+        ):
+            head = self._output_loss = output_loss(self.loss_function, layer)
+        return head
+
+    @property
     def uses_logits(self) -> bool:
         """True when the loss is computed from the output layer's logits (softmax or sigmoid
         output with its cross-entropy): stable for any logits, and ``δ = (out - y) / n``."""
-        canonical = getattr(self.loss_function, "canonical_activation", None)
-        activation = getattr(self.output_layer, "activation", None)
-        return (
-            canonical is not None
-            and type(activation) is canonical
-            and not getattr(self.loss_function, "from_logits", False)
-        )
+        return self.output_loss.from_logits
 
     # ----------------------------------------------------------------- steps 2, 3 and 4
     def forward(
@@ -138,51 +152,56 @@ class Network:
             recorder.layer_forward(index, layer, x_layer, a)
         return a
 
-    def batch_loss(
+    def loss_value(
         self,
+        y_pred: np.ndarray,
         y: np.ndarray,
         sample_weight: np.ndarray | None = None,
         recorder: Recorder = NO_RECORDER,
     ) -> float:
-        """Step 3: the loss of the last forward pass against targets ``y``, plus any penalty."""
-        output = self.output_layer
-        if self.uses_logits:
-            data_loss = self.loss_function.logits_value(output.net, y, sample_weight, a=output.out)  # type: ignore[attr-defined]
-        else:
-            data_loss = self.loss_function.value(output.out, y, sample_weight)
+        """Step 3: the batch loss of ``y_pred`` (what :meth:`forward` just returned) against
+        targets ``y``, plus every penalty's value."""
+        data_loss = self.output_loss.value(y_pred, y, sample_weight)
         value = data_loss
-        for penalty in self.penalties:
-            value += penalty.value(self)
+        if self.penalties:
+            batch = Batch(y_pred.shape[0], sample_weight)
+            for penalty in self.penalties:
+                value += penalty.value(self, batch)
         recorder.loss(value, data_loss)
         return value
 
+    def loss_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The gradient step 4 starts from: ``∂L/∂y_pred``, or ``δ = ∂L/∂z`` of the output
+        layer when the loss is taken from its logits (see :attr:`output_loss`)."""
+        return self.output_loss.gradient(y_pred, y, sample_weight)
+
     def backward(
         self,
-        y: np.ndarray,
-        sample_weight: np.ndarray | None = None,
+        grad: np.ndarray,
         recorder: Recorder = NO_RECORDER,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         """Step 4: the gradient of the loss for every parameter, from the output layer back.
 
-        Leaves ``parameter.grad`` filled for every parameter and changes no value.
+        ``grad`` is :meth:`loss_gradient`'s result; ``sample_weight``, the batch's, is what the
+        penalties may ask for (see :class:`glassnet.batches.Batch`). Leaves ``parameter.grad``
+        filled for every parameter and changes no value.
         """
-        output = self.output_layer
+        head = self.output_loss
         last = len(self.layers) - 1
-        if self.uses_logits:  # δ = ∂L/∂net directly from the logits
-            grad_out = None
-            delta = self.loss_function.logits_gradient(output.out, y, sample_weight)  # type: ignore[attr-defined]
-            grad = output.backward_net(delta, need_input_grad=last > 0)
-        else:
-            grad_out = self.loss_function.gradient(output.out, y, sample_weight)
-            grad = output.backward(grad_out, need_input_grad=last > 0)
-        recorder.layer_backward(last, output, grad_out, grad)
-        for index in range(last - 1, -1, -1):
+        grad_in = head.backward(grad, last > 0)  # the output layer
+        recorder.layer_backward(last, head.layer, None if head.from_logits else grad, grad_in)
+        for index in range(last - 1, -1, -1):  # then the hidden layers
             layer = self.layers[index]
-            grad_out = grad
-            grad = layer.backward(grad_out, need_input_grad=index > 0)
-            recorder.layer_backward(index, layer, grad_out, grad)
-        for penalty in self.penalties:
-            penalty.add_gradient(self, recorder)
+            grad_out = grad_in
+            grad_in = layer.backward(grad_out, need_input_grad=index > 0)
+            recorder.layer_backward(index, layer, grad_out, grad_in)
+        if self.penalties:
+            batch = Batch(grad.shape[0], sample_weight)
+            for penalty in self.penalties:
+                penalty.add_gradient(self, batch, recorder)
 
     # ----------------------------------------------------------------- the public API
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
@@ -231,9 +250,9 @@ class Network:
         x = self.check_inputs(X)
         y = self.check_targets(Y, x.shape[0])
         w = self.check_sample_weight(sample_weight, x.shape[0])
-        self._checked_forward(x)
+        y_pred = self._checked_forward(x)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self.batch_loss(y, w)
+            return self.loss_value(y_pred, y, w)
 
     def gradients(
         self, X: Any, Y: Any, sample_weight: Any = None
@@ -242,9 +261,9 @@ class Network:
         x = self.check_inputs(X)
         y = self.check_targets(Y, x.shape[0])
         w = self.check_sample_weight(sample_weight, x.shape[0])
-        self._checked_forward(x)
+        y_pred = self._checked_forward(x)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self.backward(y, w)
+            self.backward(self.loss_gradient(y_pred, y, w), sample_weight=w)
         return [
             (layer.weights.grad.copy(), layer.bias.grad.copy())
             for layer in self.layers

@@ -1,10 +1,12 @@
 """Weight penalties added to the loss (L1, L2, both) and the max-norm constraint.
 
-A penalty goes in ``Network(layers, loss, penalties=[L2(1e-4)])``. It adds ``value(network)``
-to every batch loss (step 3) and, in step 4, ``add_gradient(network, recorder)`` adds its
-gradient to each regularized parameter's ``grad`` (weights, not biases: see
-``Parameter.regularized``) and reports that share to the recorder, so the learner's trace
-shows how much of each gradient is the penalty. The formulas are Keras' (no factor ½)::
+A penalty goes in ``Network(layers, loss, penalties=[L2(1e-4)])``. It adds
+``value(network, batch)`` to every batch loss (step 3) and, in step 4,
+``add_gradient(network, batch, recorder)`` adds its gradient to each regularized parameter's
+``grad`` (weights, not biases: see ``Parameter.regularized``) and reports that share to the
+recorder, so the learner's trace shows how much of each gradient is the penalty. ``batch``
+(:class:`glassnet.batches.Batch`) is the batch's size and sample weights, for a penalty scaled
+by them; these ignore it. The formulas are Keras' (no factor ½)::
 
     L1(l1):      l1 · Σ|w|          gradient  l1 · sign(w)
     L2(l2):      l2 · Σ w²          gradient  2 · l2 · w
@@ -27,6 +29,7 @@ from .callbacks import Callback
 from .recording import NO_RECORDER, Recorder
 
 if TYPE_CHECKING:
+    from .batches import Batch
     from .network import Network
 
 
@@ -38,7 +41,7 @@ class L1L2:
     --------
     >>> import glassnet as gn
     >>> net = gn.Network([gn.Dense(2, 1, weights=[[1.0], [-2.0]])], penalties=[L1L2(0.1, 0.01)])
-    >>> round(net.penalties[0].value(net), 6)   # 0.1 * 3 + 0.01 * 5
+    >>> round(net.penalties[0].value(net, None), 6)   # 0.1 * 3 + 0.01 * 5
     0.35
     """
 
@@ -47,7 +50,8 @@ class L1L2:
         self.l2 = check_in_range(l2, "l2", 0.0, np.inf)
         self._workspace = Workspace()
 
-    def value(self, network: Network) -> float:
+    def value(self, network: Network, batch: Batch | None = None) -> float:
+        """The penalty at the current weights (``batch`` is not used)."""
         total = 0.0
         for parameter in _regularized(network):
             w = parameter.value
@@ -57,7 +61,11 @@ class L1L2:
                 total += self.l2 * float(np.vdot(w, w))
         return total
 
-    def add_gradient(self, network: Network, recorder: Recorder = NO_RECORDER) -> None:
+    def add_gradient(
+        self, network: Network, batch: Batch | None = None, recorder: Recorder = NO_RECORDER
+    ) -> None:
+        """Add the penalty's gradient to each regularized ``parameter.grad`` (``batch`` is not
+        used)."""
         for index, parameter in enumerate(_regularized(network)):
             w = parameter.value
             grad = self._workspace.get(str(index), w.shape, w.dtype)  # reused: no allocation

@@ -43,13 +43,19 @@ def train_step(
     sample_weight: np.ndarray | None = None,
     recorder: Recorder = NO_RECORDER,
 ) -> float:
-    """Run steps 2-5 once on one batch; return the batch loss (before the update)."""
+    """Run steps 2-5 once on one batch; return the batch loss (before the update).
+
+    ``recorder`` sees every number of the step (see :mod:`glassnet.recording`); ``grad`` is
+    ``∂L/∂y_pred``, or ``∂L/∂z`` of the output layer when the loss is taken from its logits
+    (:mod:`glassnet.output_loss`).
+    """
     recorder.batch(x, y, sample_weight)
-    network.forward(x, training=True, recorder=recorder)  # step 2: forward
-    value = network.batch_loss(y, sample_weight, recorder)  # step 3: loss
+    y_pred = network.forward(x, training=True, recorder=recorder)  # step 2: forward
+    value = network.loss_value(y_pred, y, sample_weight, recorder)  # step 3: loss
     if not math.isfinite(value):  # never let a non-finite loss update the parameters
         raise TrainingDiverged(f"the loss became {value}; lower the learning rate")
-    network.backward(y, sample_weight, recorder)  # step 4: backward
+    grad = network.loss_gradient(y_pred, y, sample_weight)
+    network.backward(grad, recorder, sample_weight)  # step 4: backward
     optimizer.step(network.parameters(), recorder)  # step 5: update
     return value
 

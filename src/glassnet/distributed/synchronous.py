@@ -190,8 +190,9 @@ def block_gradient(
         return 0.0, [], 0.0
     w_rows = network.check_sample_weight(w_rows, x_rows.shape[0])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        network.forward(x_rows, training=True)  # step 2
-        value = network.batch_loss(y_rows, w_rows)  # step 3
-        network.backward(y_rows, w_rows)  # step 4
+        y_pred = network.forward(x_rows, training=True)  # step 2
+        value = network.loss_value(y_pred, y_rows, w_rows)  # step 3
+        grad = network.loss_gradient(y_pred, y_rows, w_rows)
+        network.backward(grad, sample_weight=w_rows)  # step 4
     weight = float(x_rows.shape[0] if w_rows is None else w_rows.sum())
     return value * weight, [p.grad * weight for p in network.parameters()], weight
