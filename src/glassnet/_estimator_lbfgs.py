@@ -1,7 +1,7 @@
 """The estimators' lbfgs solver: SciPy's L-BFGS-B on the whole training set, as scikit-learn.
 
-A function of the estimator (``est``), beside :func:`glassnet._estimator_stochastic.fit_stochastic`
-for the other solvers. The objective is scikit-learn's loss (data term plus L2 penalty) and
+:class:`LBFGSSolver`, beside :class:`glassnet._estimator_stochastic.StochasticSolver` for the
+other solvers. The objective is scikit-learn's loss (data term plus L2 penalty) and
 its gradient, both from the engine (:func:`glassnet._estimator_training.loss_and_gradient`);
 ``max_iter``, ``max_fun`` and ``tol`` are SciPy's ``maxiter``, ``maxfun`` and ``gtol``.
 """
@@ -9,17 +9,32 @@ its gradient, both from the engine (:func:`glassnet._estimator_training.loss_and
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._estimator_stochastic import Solver
 from ._estimator_training import loss_and_gradient
 from .lbfgs import flatten, unpack
 
+if TYPE_CHECKING:
+    from ._estimator_base import BaseMLP
 
-def fit_lbfgs(est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
+
+class LBFGSSolver(Solver):
+    """SciPy's L-BFGS-B on the whole training set; no epochs, no callbacks."""
+
+    stochastic = False
+
+    def fit(
+        self, est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool
+    ) -> None:
+        fit_lbfgs(est, x, y, w)
+
+
+def fit_lbfgs(est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
     """Minimise ``est``'s loss over ``est.network_``'s parameters from where they are; set
     ``n_iter_`` and ``loss_``; warn (ConvergenceWarning) when SciPy stopped unconverged."""
     parameters = est.network_.parameters()
@@ -48,5 +63,5 @@ def fit_lbfgs(est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> N
     unpack(parameters, result.x)
 
 
-# the warning points at the user's line: fit_lbfgs <- BaseMLP._fit <- fit <- the caller
-STACKLEVEL = 4
+# the warning points at the user's line: fit_lbfgs <- LBFGSSolver.fit <- BaseMLP._fit <- fit
+STACKLEVEL = 5
