@@ -44,7 +44,8 @@ not, as on any error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import numpy as np
 
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from .parameters import Parameter
 
 Data = tuple[np.ndarray, np.ndarray, np.ndarray | None]
-Step = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], float]
+Step = Callable[..., float]  # (x, y, sample_weight) -> the batch loss, or (*batch) -> it
 Measure = Callable[["Training", float], dict[str, float]]
 
 
@@ -128,14 +129,25 @@ class StoppingRule:
 NEVER_STOP = StoppingRule()
 
 
+class BatchSource(Protocol):
+    """Any epoch's batches: ``n_samples``, and iterating gives tuples whose first item has the
+    batch's rows on axis 0; ``step(*batch)`` trains on one (e.g. row numbers of dask arrays,
+    with a step that computes the gradient on the workers)."""
+
+    n_samples: int
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
 class Training:
     """Epochs of batches on ``network``, with callbacks, stopping rule and divergence guard.
 
     Parameters
     ----------
     network, optimizer : Network, Optimizer
-    train : (x, y, sample_weight)
-        The training arrays, checked already; ``sample_weight`` may be None.
+    train : (x, y, sample_weight) or BatchSource
+        The training arrays, checked already (``sample_weight`` may be None), batched here by
+        ``batch_size`` and ``order``; or a :class:`BatchSource` that makes its own batches.
     epochs : int
         The most epochs :meth:`epochs` runs.
     batch_size : int or None
@@ -155,13 +167,17 @@ class Training:
         Called in order with ``self.state``.
     samples_seen : int
         Samples seen before this run (scikit-learn's ``t_`` across warm starts).
+    first_epoch : int
+        The epoch to start from (a run resumed from a checkpoint); epochs run up to ``epochs``.
+    history : History, optional
+        The history to append to (a resumed run's); default a new one.
     """
 
     def __init__(
         self,
         network: Network,
         optimizer: Optimizer,
-        train: Data,
+        train: Data | BatchSource,
         *,
         epochs: int,
         batch_size: int | None,
@@ -172,19 +188,26 @@ class Training:
         stopping: StoppingRule = NEVER_STOP,
         callbacks: Iterable[Callback] = (),
         samples_seen: int = 0,
+        first_epoch: int = 0,
+        history: History | None = None,
     ) -> None:
         from .training import train_step  # training.fit builds on this module
 
         self.network, self.optimizer, self.max_epochs = network, optimizer, epochs
-        self.batches = Batches(list(train), batch_size, order)
-        self.step: Step = step or (lambda x, y, w: train_step(network, optimizer, x, y, w))
+        self.batches: BatchSource = (
+            train if not isinstance(train, tuple) else Batches(list(train), batch_size, order)
+        )
+        self.step: Step = step or partial(train_step, network, optimizer)
         self.measure: Measure = measure or (lambda training, loss: {"loss": loss})
         self.epoch_schedule, self.stopping = epoch_schedule, stopping
         self.hooks = list(callbacks)
         self.batch_hooks = [h for h in self.hooks if overrides_batch_hooks(h)]
         self.samples_seen = samples_seen
         self.stopped = False  # a callback or the stopping rule ended training
-        self.state = TrainingState(network, optimizer, History(planned_epochs=epochs))
+        self.first_epoch = first_epoch
+        history = History() if history is None else history
+        history.planned_epochs = epochs
+        self.state = TrainingState(network, optimizer, history)
         self.state.n_samples = self.batches.n_samples
         # the parameters at the start of this epoch and of the one before: an update that
         # overflows with a finite loss shows up one step later, maybe in the next epoch
@@ -222,7 +245,7 @@ class Training:
 
     def _epochs(self) -> Iterator[dict[str, float]]:
         state = self.state
-        for epoch in range(self.max_epochs):  # step 7: iterate
+        for epoch in range(self.first_epoch, self.max_epochs):  # step 7: iterate
             state.epoch = epoch
             self._call("on_epoch_begin")
             state.history.learning_rate.append(self.optimizer.current_learning_rate)
@@ -255,10 +278,10 @@ class Training:
         _save(self.parameters, self.checkpoints[0])
         total = 0.0
         try:
-            for x, y, w in self.batches:
+            for batch in self.batches:
                 if batch_hooks:
                     self._call("on_batch_begin", batch_hooks)
-                total += step(x, y, w) * x.shape[0]  # type: ignore[arg-type,union-attr]
+                total += step(*batch) * batch[0].shape[0]
                 if batch_hooks:
                     self._call("on_batch_end", batch_hooks)
         except TrainingDiverged:

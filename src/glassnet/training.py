@@ -1,4 +1,27 @@
-"""Steps 5-7: one training step, and the loop over batches and epochs until convergence."""
+"""Steps 2-7: one training step (:func:`train_step`), and :func:`fit`, the engine's
+configuration of THE epoch loop.
+
+The design (issue 16): there is one epoch loop, :class:`glassnet.loop.Training`. It owns
+batching and shuffling, the epoch's logs (validation data or split and metrics, measured by the
+``measure`` it is given), stopping, restoring the best weights, callbacks, progress,
+divergence (``TrainingDiverged`` with the last finite parameters restored) and interruption (a
+``KeyboardInterrupt`` mid-epoch puts back the last completed epoch's parameters, sets
+``History.interrupted`` and is raised again for the caller to decide). It can be stepped from
+outside: ``for logs in Training(...).epochs(): ...`` yields after every epoch, so a front end
+may stop it (``training.stop()``), save or redraw between epochs; :func:`fit` is
+``Training(...).run()`` and ``Network.partial_fit`` is one pass of it.
+
+Front ends differ only in configuration, objects resolved once at their door, so no loop asks
+which solver it runs: a batch order (``Shuffled(rng)``, the engine's Generator permutation;
+scikit-learn's ``RandomState.shuffle`` order for the estimators), a stopping rule (the engine's
+``tol``/``patience`` on ``monitor`` as the :class:`~glassnet.callbacks.EarlyStopping`
+callback; scikit-learn's ``n_iter_no_change`` rule, which with ``'adaptive'`` divides the rate
+by 5 instead, as a :class:`glassnet.loop.StoppingRule`), a learning-rate rule at the epoch's
+end (scikit-learn's ``invscaling`` as :class:`glassnet.schedules.EpochEnd`), and the step of one
+batch (``train_step`` by default; a front end whose data lives elsewhere passes a
+:class:`glassnet.loop.BatchSource` and a step that computes the gradient there and applies the
+optimizer). See :mod:`glassnet.loop` for the table of what each front end plugs in.
+"""
 
 from __future__ import annotations
 
