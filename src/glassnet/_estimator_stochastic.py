@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split
 
 from ._estimator_training import evaluate_loss, reported_loss
 from .callbacks import as_callbacks
-from .loop import IN_ORDER, KEEP_RATE, BatchOrder, EpochSchedule, StoppingRule, Training
+from .loop import IN_ORDER, BatchOrder, EpochSchedule, StoppingRule, Training
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .schedules import EpochEnd, InverseScaling
 from .training import train_step
@@ -64,9 +64,9 @@ class StochasticSolver(Solver):
     def __init__(self, make_optimizer: Callable[[Any], Optimizer]) -> None:
         self.make_optimizer = make_optimizer
 
-    def epoch_schedule(self, est: BaseMLP) -> EpochSchedule:
+    def epoch_schedule(self, est: BaseMLP) -> EpochSchedule | None:
         """The learning-rate rule at each epoch's end; only sgd has any."""
-        return KEEP_RATE
+        return None
 
     def adaptive(self, est: BaseMLP) -> bool:
         """Whether no improvement divides the rate by 5 instead of stopping (sgd only)."""
@@ -107,7 +107,7 @@ class StochasticSolver(Solver):
             batch_size=resolve_batch_size(est.batch_size, train[0].shape[0]),
             order=ScikitLearnOrder(est._random_state) if est.shuffle else IN_ORDER,
             step=ScikitLearnStep(est),
-            measure=ScikitLearnEpoch(est, validation),
+            measure=ScikitLearnEpoch(est, train[0].shape[0], validation),
             epoch_schedule=self.epoch_schedule(est),
             stopping=ScikitLearnStopping(est, self.adaptive(est), restore),
             callbacks=hooks,
@@ -120,10 +120,10 @@ class StochasticSolver(Solver):
 class SGDSolver(StochasticSolver):
     """sgd: its ``learning_rate`` rule ('constant', 'invscaling', 'adaptive')."""
 
-    def epoch_schedule(self, est: BaseMLP) -> EpochSchedule:
+    def epoch_schedule(self, est: BaseMLP) -> EpochSchedule | None:
         if est.learning_rate == "invscaling":
             return EpochEnd(InverseScaling(est.learning_rate_init, est.power_t))
-        return KEEP_RATE
+        return None
 
     def adaptive(self, est: BaseMLP) -> bool:
         return est.learning_rate == "adaptive"
@@ -166,15 +166,15 @@ class ScikitLearnEpoch:
     """After each epoch: scikit-learn's fitted attributes, and the logs callbacks see
     (``loss``; with early stopping ``val_loss`` and ``val_score``)."""
 
-    def __init__(self, est: BaseMLP, validation: Validation | None) -> None:
-        self.est, self.validation = est, validation
+    def __init__(self, est: BaseMLP, n_samples: int, validation: Validation | None) -> None:
+        self.est, self.n_samples, self.validation = est, n_samples, validation
 
-    def __call__(self, training: Training, loss: float) -> dict[str, float]:
+    def __call__(self, loss: float) -> dict[str, float]:
         est = self.est
         est._penalty.weight_sum = None  # the held-out loss divides by its own weight sum
         est.loss_ = loss
         est.n_iter_ += 1
-        est.t_ = training.samples_seen
+        est.t_ += self.n_samples
         est.loss_curve_.append(loss)
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")

@@ -4,19 +4,19 @@
 then the epoch's logs, the learning-rate rule of the epoch's end, the callbacks and the
 stopping rule. What differs between front ends is configuration, never a second loop:
 
-=================  ==============================  ========================================
-piece              the engine's ``fit``            the scikit-learn estimators
-=================  ==============================  ========================================
-``order``          :class:`Shuffled` (a Generator  scikit-learn's ``RandomState.shuffle``
-                   permutation) or :data:`IN_ORDER`  order, composed epoch after epoch
-``step``           ``train_step``                  ``train_step``, loss as scikit-learn
-                                                   reports it
-``measure``        validation loss and metrics     validation score and loss, curves
-``epoch_schedule`` :data:`KEEP_RATE`               :class:`~glassnet.schedules.EpochEnd`
-                                                   (invscaling over samples seen)
-``stopping``       the ``EarlyStopping`` callback  ``n_iter_no_change`` without improvement
-                   (tol, patience, monitor)        by ``tol``; 'adaptive' divides the rate
-=================  ==============================  ========================================
+- ``order``, the samples' order in each epoch: the engine's :class:`Shuffled` (a Generator
+  permutation) or :data:`IN_ORDER`; the estimators' scikit-learn ``RandomState.shuffle``
+  order, composed epoch after epoch.
+- ``step``, one batch's steps 2-5: ``train_step``; the estimators' reports the loss as
+  scikit-learn does; a distributed front end computes the gradient where the data lives.
+- ``measure``, the epoch's logs: the engine's validation loss and metrics; the estimators'
+  held-out score and loss, and their fitted attributes (``loss_curve_``, ``n_iter_``).
+- ``epoch_schedule``, the rate's change at an epoch's end: none for the engine (a per-step
+  schedule is the optimizer's); scikit-learn's invscaling,
+  :class:`~glassnet.schedules.EpochEnd` of ``InverseScaling`` over the samples seen.
+- ``stopping``: the engine's tol/patience on ``monitor`` is the ``EarlyStopping`` callback;
+  the estimators' is scikit-learn's ``n_iter_no_change`` rule, a :class:`StoppingRule` (asked
+  after the callbacks; with 'adaptive' it divides the rate by 5 instead of stopping).
 
 Stepping from outside::
 
@@ -61,7 +61,11 @@ if TYPE_CHECKING:
 
 Data = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 Step = Callable[..., float]  # (x, y, sample_weight) -> the batch loss, or (*batch) -> it
-Measure = Callable[["Training", float], dict[str, float]]
+Measure = Callable[[float], dict[str, float]]
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss became NaN or infinite; the network keeps its last finite parameters."""
 
 
 class BatchOrder(Protocol):
@@ -97,18 +101,8 @@ class EpochSchedule(Protocol):
     def iteration_ends(self, optimizer: Optimizer, samples_seen: int) -> None: ...
 
 
-class KeepRate:
-    """The rate stays as it is (a per-step :class:`~glassnet.schedules.Schedule` still runs)."""
-
-    def iteration_ends(self, optimizer: Optimizer, samples_seen: int) -> None:
-        return None
-
-
-KEEP_RATE = KeepRate()
-
-
 class StoppingRule:
-    """When to stop, decided after each epoch's callbacks. This base never stops.
+    """When to stop, decided after each epoch's callbacks. This base never stops (as None).
 
     ``update(logs)`` sees the epoch's logs before the callbacks (to count, to keep the best
     weights); ``should_stop()`` runs after them unless a callback already stopped training;
@@ -124,9 +118,6 @@ class StoppingRule:
 
     def finish(self) -> None:
         return None
-
-
-NEVER_STOP = StoppingRule()
 
 
 class BatchSource(Protocol):
@@ -157,12 +148,13 @@ class Training:
     step : callable ``(x, y, sample_weight) -> float``, optional
         One batch's steps 2-5, returning the batch loss before the update. Default:
         ``train_step(network, optimizer, x, y, sample_weight)``.
-    measure : callable ``(training, loss) -> logs``, optional
+    measure : callable ``(loss) -> logs``, optional
         The epoch's logs from its loss; default ``{"loss": loss}``.
-    epoch_schedule : EpochSchedule
-        Called with the samples seen after each epoch's logs; default :data:`KEEP_RATE`.
-    stopping : StoppingRule
-        Default :data:`NEVER_STOP`.
+    epoch_schedule : EpochSchedule, optional
+        Called with the samples seen after each epoch's logs; None (default) keeps the rate
+        (a per-step :class:`~glassnet.schedules.Schedule` still runs).
+    stopping : StoppingRule, optional
+        None (default): only callbacks stop training.
     callbacks : list of Callback
         Called in order with ``self.state``.
     samples_seen : int
@@ -184,8 +176,8 @@ class Training:
         order: BatchOrder = IN_ORDER,
         step: Step | None = None,
         measure: Measure | None = None,
-        epoch_schedule: EpochSchedule = KEEP_RATE,
-        stopping: StoppingRule = NEVER_STOP,
+        epoch_schedule: EpochSchedule | None = None,
+        stopping: StoppingRule | None = None,
         callbacks: Iterable[Callback] = (),
         samples_seen: int = 0,
         first_epoch: int = 0,
@@ -198,7 +190,7 @@ class Training:
             train if not isinstance(train, tuple) else Batches(list(train), batch_size, order)
         )
         self.step: Step = step or partial(train_step, network, optimizer)
-        self.measure: Measure = measure or (lambda training, loss: {"loss": loss})
+        self.measure: Measure = measure or (lambda loss: {"loss": loss})
         self.epoch_schedule, self.stopping = epoch_schedule, stopping
         self.hooks = list(callbacks)
         self.batch_hooks = [h for h in self.hooks if overrides_batch_hooks(h)]
@@ -234,7 +226,8 @@ class Training:
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 yield from self._epochs()
-                self.stopping.finish()
+                if self.stopping is not None:
+                    self.stopping.finish()
                 if not _finite(p.value for p in self.parameters):  # the last update overflowed
                     self._diverged()
         except KeyboardInterrupt:  # between batches, the parameters are an epoch's end
@@ -244,7 +237,7 @@ class Training:
             self._call("on_train_end")
 
     def _epochs(self) -> Iterator[dict[str, float]]:
-        state = self.state
+        state, stopping, schedule = self.state, self.stopping, self.epoch_schedule
         for epoch in range(self.first_epoch, self.max_epochs):  # step 7: iterate
             state.epoch = epoch
             self._call("on_epoch_begin")
@@ -252,13 +245,15 @@ class Training:
             loss = self._epoch()
             self.samples_seen += self.batches.n_samples
             state.logs = self._measure(loss)
-            self.stopping.update(state.logs)
-            self.epoch_schedule.iteration_ends(self.optimizer, self.samples_seen)
+            if stopping is not None:
+                stopping.update(state.logs)
+            if schedule is not None:
+                schedule.iteration_ends(self.optimizer, self.samples_seen)
             state.history.record(state.logs)
             self._call("on_epoch_end")
             # step 6: a callback said stop, or the stopping rule did (which may instead
             # change the rate, as scikit-learn's 'adaptive' does: asked every epoch)
-            self.stopped = state.stop_training or self.stopping.should_stop()
+            self.stopped = state.stop_training or (stopping is not None and stopping.should_stop())
             yield state.logs
             if self.stopped or state.stop_training:  # stop() may come from outside
                 self.stopped = True
@@ -271,8 +266,6 @@ class Training:
 
     def _epoch(self) -> float:
         """One pass over the batches; the mean batch loss, weighted by batch size."""
-        from .training import TrainingDiverged
-
         step, batch_hooks = self.step, self.batch_hooks
         self.checkpoints.reverse()  # overwrite the older one
         _save(self.parameters, self.checkpoints[0])
@@ -296,7 +289,7 @@ class Training:
     def _measure(self, loss: float) -> dict[str, float]:
         """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
         try:
-            return self.measure(self, loss)
+            return self.measure(loss)
         except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
             if _finite(p.value for p in self.parameters):
                 raise
@@ -304,8 +297,6 @@ class Training:
 
     def _diverged(self) -> NoReturn:
         """Restore the last finite parameters and stop with ``TrainingDiverged``."""
-        from .training import TrainingDiverged
-
         self._restore_finite()
         raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
 

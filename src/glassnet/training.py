@@ -36,7 +36,7 @@ from ._validation import as_rng, check_bool, check_int
 from .callbacks import Callback, EarlyStopping, ProgressBar, as_callbacks
 from .history import History
 from .lbfgs import fit_full_batch, refuse_callbacks, refuse_epoch_options
-from .loop import IN_ORDER, Shuffled, Training
+from .loop import IN_ORDER, Shuffled, Training, TrainingDiverged
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
@@ -44,10 +44,6 @@ from .validation import epoch_logs, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
     from .network import Network
-
-
-class TrainingDiverged(ArithmeticError):
-    """The loss became NaN or infinite; the network keeps its last finite parameters."""
 
 
 def train_step(
@@ -188,7 +184,7 @@ def fit(
     return Training(
         network, optimizer, train, epochs=epochs, batch_size=batch_size,
         order=Shuffled(generator) if shuffled else IN_ORDER, callbacks=hooks,
-        measure=lambda _, loss: epoch_logs(network, loss, train, validation, metric_functions),
+        measure=lambda loss: epoch_logs(network, loss, train, validation, metric_functions),
     ).run()  # fmt: skip
 
 
