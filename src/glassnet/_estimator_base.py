@@ -32,7 +32,8 @@ from .network import Network
 from .regularizers import L1
 from .training import TrainingDiverged
 
-_LBFGS = LBFGSSolver()
+# every solver name, resolved to its object once per fit (check_parameters checked the name)
+_SOLVERS: dict[str, Solver] = {**SOLVERS, "lbfgs": LBFGSSolver()}
 
 
 class BaseMLP(BaseEstimator):
@@ -263,7 +264,7 @@ class BaseMLP(BaseEstimator):
 
     def _solver(self) -> Solver:
         """The object ``solver`` names (checked by ``check_parameters``), resolved once per fit."""
-        return _LBFGS if self.solver == "lbfgs" else SOLVERS[self.solver]
+        return _SOLVERS[self.solver]
 
     def _use_current_loss(self) -> None:
         """Check ``loss`` at every fit. A warm start after ``set_params(loss=...)`` trains on

@@ -31,37 +31,33 @@ class LBFGSSolver(Solver):
     def fit(
         self, est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool
     ) -> None:
-        fit_lbfgs(est, x, y, w)
+        """Minimise ``est``'s loss over ``est.network_``'s parameters from where they are; set
+        ``n_iter_`` and ``loss_``; warn (ConvergenceWarning) when SciPy stopped unconverged."""
+        parameters, divisor = est.network_.parameters(), est._loss_divisor()
 
+        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            unpack(parameters, flat)
+            value, grads = loss_and_gradient(est.network_, est._penalty, x, y, w, divisor)
+            return value, flatten(grads)
 
-def fit_lbfgs(est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
-    """Minimise ``est``'s loss over ``est.network_``'s parameters from where they are; set
-    ``n_iter_`` and ``loss_``; warn (ConvergenceWarning) when SciPy stopped unconverged."""
-    parameters = est.network_.parameters()
-
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        unpack(parameters, flat)
-        value, grads = loss_and_gradient(est.network_, est._penalty, x, y, w, est._loss_divisor())
-        return value, flatten(grads)
-
-    result = scipy.optimize.minimize(
-        objective,
-        flatten(p.value for p in parameters),
-        method="L-BFGS-B",
-        jac=True,
-        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-    )
-    if result.status != 0:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iterations (status="
-            f"{result.status}): {result.message}. Increase max_iter or scale the data.",
-            ConvergenceWarning,
-            stacklevel=STACKLEVEL,
+        result = scipy.optimize.minimize(
+            objective,
+            flatten(p.value for p in parameters),
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
         )
-    est.n_iter_ = min(int(result.nit), est.max_iter)
-    est.loss_ = float(result.fun)
-    unpack(parameters, result.x)
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations (status="
+                f"{result.status}): {result.message}. Increase max_iter or scale the data.",
+                ConvergenceWarning,
+                stacklevel=STACKLEVEL,
+            )
+        est.n_iter_ = min(int(result.nit), est.max_iter)
+        est.loss_ = float(result.fun)
+        unpack(parameters, result.x)
 
 
-# the warning points at the user's line: fit_lbfgs <- LBFGSSolver.fit <- BaseMLP._fit <- fit
-STACKLEVEL = 5
+# the warning points at the user's line: LBFGSSolver.fit <- BaseMLP._fit <- fit <- the caller
+STACKLEVEL = 4
