@@ -15,8 +15,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimator_architecture import check_architecture
-from ._estimator_lbfgs import fit_lbfgs
-from ._estimator_stochastic import fit_stochastic
+from ._estimator_lbfgs import LBFGSSolver
+from ._estimator_stochastic import SOLVERS, Solver
 from ._estimator_training import BatchL2, Remembered
 from ._estimator_validation import (
     ACTIVATIONS,
@@ -32,9 +32,31 @@ from .network import Network
 from .regularizers import L1
 from .training import TrainingDiverged
 
+# every solver name, resolved to its object once per fit (check_parameters checked the name)
+_SOLVERS: dict[str, Solver] = {**SOLVERS, "lbfgs": LBFGSSolver()}
+
 
 class BaseMLP(BaseEstimator):
-    """scikit-learn's MLP parameters on a glassnet network; see the public subclasses."""
+    """scikit-learn's MLP parameters on a glassnet network; see the public subclasses.
+
+    Its solver (:class:`glassnet._estimator_stochastic.Solver`) trains ``network_``; the fitted
+    attributes the solvers read and write are declared here.
+    """
+
+    network_: Network
+    n_iter_: int
+    t_: int
+    loss_: float
+    loss_curve_: list[float]
+    best_loss_: float | None
+    validation_scores_: list[float] | None
+    best_validation_score_: float | None
+    validation_loss_curve_: list[float] | None
+    _optimizer: Any
+    _penalty: BatchL2
+    _random_state: np.random.RandomState
+    _best_weights: list[np.ndarray]
+    _no_improvement_count: int
 
     def __init__(
         self,
@@ -225,10 +247,7 @@ class BaseMLP(BaseEstimator):
         self._penalty.alpha = self.alpha
         try:  # overflow shows up as TrainingDiverged or non-finite weights, not as warnings
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                if self.solver == "lbfgs":
-                    fit_lbfgs(self, x, y2, w)
-                else:
-                    fit_stochastic(self, x, y2, w, incremental)
+                self._solver().fit(self, x, y2, w, incremental)
         except TrainingDiverged as error:
             raise ValueError(
                 f"Solver diverged ({error}): learning_rate_init={self.learning_rate_init!r} is "
@@ -240,6 +259,10 @@ class BaseMLP(BaseEstimator):
                 "large values and need to be preprocessed."
             )
         return self
+
+    def _solver(self) -> Solver:
+        """The object ``solver`` names (checked by ``check_parameters``), resolved once per fit."""
+        return _SOLVERS[self.solver]
 
     def _use_current_loss(self) -> None:
         """Check ``loss`` at every fit. A warm start after ``set_params(loss=...)`` trains on

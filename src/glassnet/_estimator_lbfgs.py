@@ -1,7 +1,7 @@
 """The estimators' lbfgs solver: SciPy's L-BFGS-B on the whole training set, as scikit-learn.
 
-A function of the estimator (``est``), beside :func:`glassnet._estimator_stochastic.fit_stochastic`
-for the other solvers. The objective is scikit-learn's loss (data term plus L2 penalty) and
+:class:`LBFGSSolver`, beside :class:`glassnet._estimator_stochastic.StochasticSolver` for the
+other solvers. The objective is scikit-learn's loss (data term plus L2 penalty) and
 its gradient, both from the engine (:func:`glassnet._estimator_training.loss_and_gradient`);
 ``max_iter``, ``max_fun`` and ``tol`` are SciPy's ``maxiter``, ``maxfun`` and ``gtol``.
 """
@@ -9,44 +9,55 @@ its gradient, both from the engine (:func:`glassnet._estimator_training.loss_and
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._estimator_stochastic import Solver
 from ._estimator_training import loss_and_gradient
 from .lbfgs import flatten, unpack
 
+if TYPE_CHECKING:
+    from ._estimator_base import BaseMLP
 
-def fit_lbfgs(est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
-    """Minimise ``est``'s loss over ``est.network_``'s parameters from where they are; set
-    ``n_iter_`` and ``loss_``; warn (ConvergenceWarning) when SciPy stopped unconverged."""
-    parameters = est.network_.parameters()
 
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        unpack(parameters, flat)
-        value, grads = loss_and_gradient(est.network_, est._penalty, x, y, w, est._loss_divisor())
-        return value, flatten(grads)
+class LBFGSSolver(Solver):
+    """SciPy's L-BFGS-B on the whole training set; no epochs, no callbacks."""
 
-    result = scipy.optimize.minimize(
-        objective,
-        flatten(p.value for p in parameters),
-        method="L-BFGS-B",
-        jac=True,
-        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-    )
-    if result.status != 0:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iterations (status="
-            f"{result.status}): {result.message}. Increase max_iter or scale the data.",
-            ConvergenceWarning,
-            stacklevel=STACKLEVEL,
+    stochastic = False
+
+    def fit(
+        self, est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool
+    ) -> None:
+        """Minimise ``est``'s loss over ``est.network_``'s parameters from where they are; set
+        ``n_iter_`` and ``loss_``; warn (ConvergenceWarning) when SciPy stopped unconverged."""
+        parameters, divisor = est.network_.parameters(), est._loss_divisor()
+
+        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            unpack(parameters, flat)
+            value, grads = loss_and_gradient(est.network_, est._penalty, x, y, w, divisor)
+            return value, flatten(grads)
+
+        result = scipy.optimize.minimize(
+            objective,
+            flatten(p.value for p in parameters),
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
         )
-    est.n_iter_ = min(int(result.nit), est.max_iter)
-    est.loss_ = float(result.fun)
-    unpack(parameters, result.x)
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations (status="
+                f"{result.status}): {result.message}. Increase max_iter or scale the data.",
+                ConvergenceWarning,
+                stacklevel=STACKLEVEL,
+            )
+        est.n_iter_ = min(int(result.nit), est.max_iter)
+        est.loss_ = float(result.fun)
+        unpack(parameters, result.x)
 
 
-# the warning points at the user's line: fit_lbfgs <- BaseMLP._fit <- fit <- the caller
+# the warning points at the user's line: LBFGSSolver.fit <- BaseMLP._fit <- fit <- the caller
 STACKLEVEL = 4

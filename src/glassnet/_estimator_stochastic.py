@@ -1,123 +1,260 @@
-"""The estimators' stochastic training (every solver but lbfgs), by scikit-learn's rules.
+"""How the estimators train: one :class:`Solver` per ``solver`` name, resolved once in ``fit``.
 
-Functions of the estimator (``est``): the epoch loop with scikit-learn's shuffling, batch
-sizes, validation split, stopping count and learning-rate changes between epochs, plus
-glassnet's callbacks, ``restore_best_weights`` and ``validation_loss_curve_``. Each batch is
-the engine's ``train_step`` (see :func:`glassnet._estimator_training.run_epoch`); and
-:func:`make_optimizer`, the engine optimizer a ``solver`` stands for.
+:class:`StochasticSolver` (every solver but lbfgs) configures the engine's one epoch loop,
+:class:`glassnet.loop.Training`, with scikit-learn's rules, so the loop never asks which solver
+it runs:
+
+- :class:`ScikitLearnOrder`: the sample order scikit-learn draws (one ``RandomState.shuffle``
+  per epoch, composed with the previous epoch's order, as its ``utils.shuffle`` of the arrays);
+- :class:`ScikitLearnStep`: ``train_step`` on a batch, its loss as scikit-learn reports it;
+- :class:`ScikitLearnEpoch`: the fitted attributes after each epoch (``n_iter_``, ``t_``,
+  ``loss_curve_``; with ``early_stopping`` the held-out score and loss);
+- :class:`ScikitLearnStopping`: ``n_iter_no_change`` epochs without an improvement by ``tol``
+  of the training loss (or, with ``early_stopping``, of the held-out score) stop training; with
+  sgd's ``'adaptive'`` rate they divide the rate by 5 instead while it is above 1e-6;
+- for sgd's ``'invscaling'``, :class:`glassnet.schedules.EpochEnd` of ``InverseScaling``:
+  after each epoch the rate becomes ``learning_rate_init / (t_ + 1) ** power_t``.
+
+:class:`glassnet._estimator_lbfgs.LBFGSSolver` is the other kind: SciPy on the whole batch.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from ._estimator_training import evaluate_loss, run_epoch
-from .callbacks import TrainingState, as_callbacks, overrides_batch_hooks
+from ._estimator_training import evaluate_loss, reported_loss
+from .callbacks import as_callbacks
+from .loop import IN_ORDER, BatchOrder, EpochSchedule, StoppingRule, Training
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
-from .training import History
+from .schedules import EpochEnd, InverseScaling
+from .training import train_step
+
+if TYPE_CHECKING:
+    from ._estimator_base import BaseMLP
+
+Data = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+# held-out data: x, y decoded (for the score), sample weights, y encoded (for the loss)
+Validation = tuple[np.ndarray, Any, np.ndarray | None, np.ndarray]
 
 
-def fit_stochastic(
-    est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool
-) -> None:
-    """Train ``est.network_`` with a stochastic solver by scikit-learn's rules, calling the
-    callbacks; with early stopping or ``restore_best_weights``, end with the best weights."""
-    if not incremental or not hasattr(est, "_optimizer"):
-        est._optimizer = make_optimizer(est)
-    if est.early_stopping and incremental:
-        raise ValueError("partial_fit does not support early_stopping=True")
-    if (est.validation_scores_ is not None) != bool(est.early_stopping):
-        est._reset_stopping()  # early_stopping switched since the last fit: start afresh
-    hooks = as_callbacks(est.callbacks)
-    train, validation = split(est, x, y, w)
-    est._best_weights = est.network_.get_weights()
-    state = TrainingState(est.network_, est._optimizer, History(planned_epochs=est.max_iter))
-    state.n_samples = train[0].shape[0]
-    for hook in hooks:
-        hook.on_train_begin(state)
-    try:
-        run_epochs(est, train, validation, incremental, hooks, state)
-        if est.early_stopping or (est.restore_best_weights and not incremental):
-            est.network_.set_weights(est._best_weights)
-    finally:  # after the restore: a callback's on_train_end has the last word
-        for hook in hooks:
-            hook.on_train_end(state)
+class Solver:
+    """How an estimator trains its ``network_`` on checked arrays ``x``, ``y``, ``w``."""
+
+    stochastic = True
+
+    def fit(
+        self, est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool
+    ) -> None:
+        raise NotImplementedError
 
 
-def run_epochs(
-    est: Any, train: Any, validation: Any, incremental: bool, hooks: list[Any], state: Any
-) -> None:
-    """scikit-learn's epoch loop, with the callbacks' hooks around each epoch."""
-    n_samples = train[0].shape[0]
-    batch_size = resolve_batch_size(est, n_samples)
-    batch_hooks = [hook for hook in hooks if overrides_batch_hooks(hook)]
-    order = np.arange(n_samples)
-    est.n_iter_ = 0
-    for epoch in range(est.max_iter):
-        state.epoch = epoch
-        for hook in hooks:
-            hook.on_epoch_begin(state)
-        state.history.learning_rate.append(est._optimizer.current_learning_rate)
-        if est.shuffle:  # scikit-learn's utils.shuffle: one RandomState.shuffle per epoch
-            permutation = np.arange(n_samples)
-            est._random_state.shuffle(permutation)
-            order = order[permutation]
-        est.loss_ = run_epoch(
-            est.network_, est._optimizer, est._penalty, train, order if est.shuffle else None,
-            batch_size, batch_hooks, state, est._loss_divisor(),
-        )  # fmt: skip
-        end_epoch(est, validation, n_samples, hooks, state)
-        # a callback said stop, scikit-learn's rule (which may instead divide an adaptive rate
-        # by 5, even in partial_fit: evaluated before `incremental`), or partial_fit's one pass
-        if state.stop_training or est_converged(est) or incremental:
-            break
-        if est.n_iter_ == est.max_iter:
+class StochasticSolver(Solver):
+    """Epochs of mini-batches, by scikit-learn's rules, on :class:`glassnet.loop.Training`.
+
+    ``make_optimizer(est)`` is the engine optimizer the solver stands for (``est`` typed Any
+    there: mypy cannot type the estimator's parameters through the import cycle).
+    """
+
+    def __init__(self, make_optimizer: Callable[[Any], Optimizer]) -> None:
+        self.make_optimizer = make_optimizer
+
+    def epoch_schedule(self, est: BaseMLP) -> EpochSchedule | None:
+        """The learning-rate rule at each epoch's end; only sgd has any."""
+        return None
+
+    def adaptive(self, est: BaseMLP) -> bool:
+        """Whether no improvement divides the rate by 5 instead of stopping (sgd only)."""
+        return False
+
+    def fit(
+        self, est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool
+    ) -> None:
+        """Train by scikit-learn's rules, calling the callbacks; with early stopping or
+        ``restore_best_weights``, end with the best weights."""
+        if not incremental or not hasattr(est, "_optimizer"):
+            est._optimizer = self.make_optimizer(est)
+        if est.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if (est.validation_scores_ is not None) != bool(est.early_stopping):
+            est._reset_stopping()  # early_stopping switched since the last fit: start afresh
+        training = self.training(est, *split(est, x, y, w), incremental)
+        training.run()
+        if not (training.stopped or incremental) and est.n_iter_ == est.max_iter:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=4,  # the caller of fit (fit, _fit, here)
             )
 
+    def training(
+        self, est: BaseMLP, train: Data, validation: Validation | None, incremental: bool
+    ) -> Training:
+        """The engine's loop, configured with scikit-learn's rules (``partial_fit``: one epoch)."""
+        hooks = as_callbacks(est.callbacks)
+        est._best_weights = est.network_.get_weights()
+        restore = est.early_stopping or (est.restore_best_weights and not incremental)
+        est.n_iter_ = 0
+        training = Training(
+            est.network_, est._optimizer, train,
+            epochs=1 if incremental else est.max_iter,
+            batch_size=resolve_batch_size(est.batch_size, train[0].shape[0]),
+            order=ScikitLearnOrder(est._random_state) if est.shuffle else IN_ORDER,
+            step=ScikitLearnStep(est),
+            measure=ScikitLearnEpoch(est, train[0].shape[0], validation),
+            epoch_schedule=self.epoch_schedule(est),
+            stopping=ScikitLearnStopping(est, self.adaptive(est), restore),
+            callbacks=hooks,
+            samples_seen=est.t_,
+        )  # fmt: skip
+        training.history.planned_epochs = est.max_iter
+        return training
 
-def end_epoch(est: Any, validation: Any, n_samples: int, hooks: list[Any], state: Any) -> None:
-    """scikit-learn's bookkeeping after an epoch, then the callbacks' ``on_epoch_end``."""
-    est.n_iter_ += 1
-    est.t_ += n_samples
-    est.loss_curve_.append(est.loss_)
-    if est.verbose:
-        print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
-    state.logs = update_no_improvement_count(est, validation)
-    end_of_epoch_learning_rate(est)
-    state.history.record(state.logs)
-    for hook in hooks:
-        hook.on_epoch_end(state)
+
+class SGDSolver(StochasticSolver):
+    """sgd: its ``learning_rate`` rule ('constant', 'invscaling', 'adaptive')."""
+
+    def epoch_schedule(self, est: BaseMLP) -> EpochSchedule | None:
+        if est.learning_rate == "invscaling":
+            return EpochEnd(InverseScaling(est.learning_rate_init, est.power_t))
+        return None
+
+    def adaptive(self, est: BaseMLP) -> bool:
+        return est.learning_rate == "adaptive"
 
 
-def est_converged(est: Any) -> bool:
-    """scikit-learn's stopping rule: ``n_iter_no_change`` epochs without improvement."""
-    return bool(est._no_improvement_count > est.n_iter_no_change and should_stop(est))
+class ScikitLearnOrder:
+    """scikit-learn's order: each epoch shuffles the previous epoch's order with
+    ``random_state.shuffle`` (its ``utils.shuffle`` of the arrays, seen as indices)."""
+
+    def __init__(self, random_state: np.random.RandomState) -> None:
+        self.random_state = random_state
+        self.indices: np.ndarray | None = None
+
+    def order(self, n_samples: int) -> np.ndarray:
+        permutation = np.arange(n_samples)
+        self.random_state.shuffle(permutation)
+        previous = np.arange(n_samples) if self.indices is None else self.indices
+        self.indices = previous[permutation]
+        return self.indices
 
 
-def resolve_batch_size(est: Any, n_samples: int) -> int:
-    if est.batch_size == "auto":
+_ORDER: type[BatchOrder] = ScikitLearnOrder  # it is a BatchOrder (checked by mypy)
+
+
+class ScikitLearnStep:
+    """``train_step`` on one batch; the loss as scikit-learn reports it
+    (:func:`glassnet._estimator_training.reported_loss`)."""
+
+    def __init__(self, est: BaseMLP) -> None:
+        self.network, self.optimizer = est.network_, est._optimizer
+        self.divisor = est._loss_divisor()
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> float:
+        value = train_step(self.network, self.optimizer, x, y, w)
+        return reported_loss(value, self.network, self.divisor)
+
+
+class ScikitLearnEpoch:
+    """After each epoch: scikit-learn's fitted attributes, and the logs callbacks see
+    (``loss``; with early stopping ``val_loss`` and ``val_score``)."""
+
+    def __init__(self, est: BaseMLP, n_samples: int, validation: Validation | None) -> None:
+        self.est, self.n_samples, self.validation = est, n_samples, validation
+
+    def __call__(self, loss: float) -> dict[str, float]:
+        est = self.est
+        est.loss_ = loss
+        est.n_iter_ += 1
+        est.t_ += self.n_samples
+        est.loss_curve_.append(loss)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+        logs = {"loss": float(loss)}
+        if self.validation is not None:
+            logs.update(self.held_out(*self.validation))
+        return logs
+
+    def held_out(
+        self, x: np.ndarray, y: Any, w: np.ndarray | None, y_encoded: np.ndarray
+    ) -> dict[str, float]:
+        est = self.est
+        score = est._validation_score(x, y, w)
+        val_loss = evaluate_loss(est.network_, est._penalty, x, y_encoded, w, est._loss_divisor())
+        assert est.validation_scores_ is not None and est.validation_loss_curve_ is not None
+        est.validation_scores_.append(score)
+        est.validation_loss_curve_.append(val_loss)
+        if est.verbose:
+            print(f"Validation score: {score:f}")
+        return {"val_loss": val_loss, "val_score": score}
+
+
+class ScikitLearnStopping(StoppingRule):
+    """scikit-learn's rule: no improvement when the held-out score is below ``best + tol``
+    (early stopping) or the loss above ``best - tol``; more than ``n_iter_no_change`` such
+    epochs in a row stop training, or with ``adaptive`` divide the rate by 5 (floor 1e-6).
+    Keeps the best weights, and ends with them when ``restore``."""
+
+    def __init__(self, est: BaseMLP, adaptive: bool, restore: bool) -> None:
+        self.est, self.adaptive, self.restore = est, adaptive, restore
+
+    def update(self, logs: dict[str, float]) -> None:
+        est = self.est
+        if "val_score" in logs:
+            score = logs["val_score"]
+            assert est.best_validation_score_ is not None
+            improved = not score < est.best_validation_score_ + est.tol
+            if score > est.best_validation_score_:
+                est.best_validation_score_ = score
+                est._best_weights = est.network_.get_weights()
+        else:
+            assert est.best_loss_ is not None
+            improved = not est.loss_ > est.best_loss_ - est.tol
+            if est.restore_best_weights and est.loss_ < est.best_loss_:
+                est._best_weights = est.network_.get_weights()
+            est.best_loss_ = min(est.best_loss_, est.loss_)
+        est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+
+    def should_stop(self) -> bool:
+        est = self.est
+        if est._no_improvement_count <= est.n_iter_no_change:
+            return False
+        optimizer = est._optimizer
+        if self.adaptive and optimizer.current_learning_rate > 1e-6:
+            optimizer.learning_rate = optimizer.current_learning_rate / 5.0
+            est._no_improvement_count = 0
+            return False
+        return True
+
+    def finish(self) -> None:
+        if self.restore:
+            self.est.network_.set_weights(self.est._best_weights)
+
+
+def resolve_batch_size(batch_size: Any, n_samples: int) -> int:
+    """scikit-learn's ``batch_size``: 'auto' is ``min(200, n_samples)``; clipped to
+    ``[1, n_samples]`` with a warning."""
+    if batch_size == "auto":
         return min(200, n_samples)
-    if not isinstance(est.batch_size, (int, np.integer)) or isinstance(est.batch_size, bool):
-        raise ValueError(f"batch_size must be 'auto' or an int, got {est.batch_size!r}")
-    if est.batch_size < 1 or est.batch_size > n_samples:
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool):
+        raise ValueError(f"batch_size must be 'auto' or an int, got {batch_size!r}")
+    if batch_size < 1 or batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=6,
+            stacklevel=6,  # the caller of fit (fit, _fit, Solver.fit, training, here)
         )
-    return int(np.clip(est.batch_size, 1, n_samples))
+    return int(np.clip(batch_size, 1, n_samples))
 
 
-def split(est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> tuple[Any, Any]:
+def split(
+    est: BaseMLP, x: np.ndarray, y: np.ndarray, w: np.ndarray | None
+) -> tuple[Data, Validation | None]:
     """scikit-learn's validation split (stratified for single-output classifiers)."""
     if not est.early_stopping:
         return (x, y, w), None
@@ -139,65 +276,26 @@ def split(est: Any, x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> tuple
     return (x_train, y_train, w_train), (x_val, est._decode(y_val), w_val, y_val)
 
 
-def update_no_improvement_count(est: Any, validation: Any) -> dict[str, float]:
-    """scikit-learn's rule: no improvement when the score is below ``best + tol`` (early
-    stopping) or the loss above ``best - tol``. Returns the epoch's logs for callbacks."""
-    logs = {"loss": float(est.loss_)}
-    if validation is not None:
-        x_val, y_val, w_val, y_encoded = validation
-        score = est._validation_score(x_val, y_val, w_val)
-        val_loss = evaluate_loss(
-            est.network_, est._penalty, x_val, y_encoded, w_val, est._loss_divisor()
-        )
-        assert est.validation_scores_ is not None and est.best_validation_score_ is not None
-        assert est.validation_loss_curve_ is not None
-        est.validation_scores_.append(score)
-        est.validation_loss_curve_.append(val_loss)
-        logs.update(val_loss=val_loss, val_score=score)
-        if est.verbose:
-            print(f"Validation score: {score:f}")
-        improved = not score < est.best_validation_score_ + est.tol
-        if score > est.best_validation_score_:
-            est.best_validation_score_ = score
-            est._best_weights = est.network_.get_weights()
-    else:
-        assert est.best_loss_ is not None
-        improved = not est.loss_ > est.best_loss_ - est.tol
-        if est.restore_best_weights and est.loss_ < est.best_loss_:
-            est._best_weights = est.network_.get_weights()
-        est.best_loss_ = min(est.best_loss_, est.loss_)
-    est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
-    return logs
+def _sgd(est: Any) -> Optimizer:
+    nesterov = bool(est.nesterovs_momentum) and est.momentum > 0
+    return SGD(est.learning_rate_init, momentum=est.momentum, nesterov=nesterov)
 
 
-def end_of_epoch_learning_rate(est: Any) -> None:
-    if est.solver == "sgd" and est.learning_rate == "invscaling":
-        est._optimizer.learning_rate = est.learning_rate_init / (est.t_ + 1) ** est.power_t
-
-
-def should_stop(est: Any) -> bool:
-    """Stop, unless sgd with 'adaptive' can still divide its rate by 5 (floor 1e-6)."""
-    adaptive = est.solver == "sgd" and est.learning_rate == "adaptive"
-    if adaptive and est._optimizer.current_learning_rate > 1e-6:
-        est._optimizer.learning_rate = est._optimizer.current_learning_rate / 5.0
-        est._no_improvement_count = 0
-        return False
-    return True
+# 'sgd' and 'adam' are scikit-learn's rules, the others glassnet's additions (with their usual
+# defaults besides the rate); lbfgs is added by glassnet._estimator_lbfgs
+SOLVERS: dict[str, Solver] = {
+    "sgd": SGDSolver(_sgd),
+    "adam": StochasticSolver(lambda e: Adam(e.learning_rate_init, e.beta_1, e.beta_2, e.epsilon)),
+    "adamw": StochasticSolver(lambda e: AdamW(e.learning_rate_init, e.beta_1, e.beta_2, e.epsilon)),
+    "rmsprop": StochasticSolver(lambda e: RMSprop(e.learning_rate_init, epsilon=e.epsilon)),
+    "adagrad": StochasticSolver(lambda e: Adagrad(e.learning_rate_init)),
+    "adadelta": StochasticSolver(lambda e: Adadelta(e.learning_rate_init)),
+}
 
 
 def make_optimizer(est: Any) -> Optimizer:
-    """The engine's optimizer for ``solver``; 'sgd' and 'adam' are scikit-learn's rules,
-    the others are glassnet's additions (with their usual defaults besides the rate)."""
-    rate, eps = est.learning_rate_init, est.epsilon
-    if est.solver == "sgd":
-        nesterov = bool(est.nesterovs_momentum) and est.momentum > 0
-        return SGD(rate, momentum=est.momentum, nesterov=nesterov)
-    factories: dict[str, Any] = {
-        "adam": lambda: Adam(rate, est.beta_1, est.beta_2, eps),
-        "adamw": lambda: AdamW(rate, est.beta_1, est.beta_2, eps),
-        "rmsprop": lambda: RMSprop(rate, epsilon=eps),
-        "adagrad": lambda: Adagrad(rate),
-        "adadelta": lambda: Adadelta(rate),
-    }
-    optimizer: Optimizer = factories[est.solver]()
-    return optimizer
+    """The engine's optimizer for ``est.solver``; ``KeyError`` for lbfgs or an unknown name."""
+    solver = SOLVERS[est.solver]
+    if not isinstance(solver, StochasticSolver):
+        raise KeyError(est.solver)
+    return solver.make_optimizer(est)

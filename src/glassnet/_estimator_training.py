@@ -1,25 +1,18 @@
-"""scikit-learn's MLP training rules, written on the engine's ``train_step``.
+"""scikit-learn's loss as the estimators train on it: the L2 penalty divided by the batch's
+weight sum, the loss as scikit-learn reports it, and full-batch evaluations.
 
-The estimators need scikit-learn's exact per-epoch semantics: the shuffling order drawn from a
-``RandomState`` shared with the initialization and the validation split, the learning rate
-changed between epochs (invscaling, adaptive), the stopping count over the training loss or the
-validation *score*, and an L2 penalty divided by the batch's weight sum. ``Network.fit`` shuffles
-with its own generator and has no per-batch penalty denominator, so :func:`run_epoch` is a short
-epoch loop that calls :func:`glassnet.training.train_step` for every batch: steps 2-5 stay the
-engine's.
+The epoch loop is the engine's (:class:`glassnet.loop.Training`), configured with
+scikit-learn's rules in :mod:`glassnet._estimator_stochastic`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .batches import Batch
-from .optimizers import Optimizer
 from .parameters import Parameter
-from .training import train_step
 
 
 class BatchL2:
@@ -93,42 +86,6 @@ def _weight_parameters(network: Any) -> list[Parameter]:
 
 def _weights(network: Any) -> list[np.ndarray]:
     return [p.value for p in _weight_parameters(network)]
-
-
-def run_epoch(
-    network: Any,
-    optimizer: Optimizer,
-    penalty: BatchL2,
-    arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None],
-    order: np.ndarray | None,
-    batch_size: int,
-    batch_hooks: Sequence[Any] = (),
-    state: Any = None,
-    divisor: int = 1,
-) -> float:
-    """One pass over the data in scikit-learn's batches; returns the epoch loss.
-
-    ``order`` is the (shuffled) sample order, or None to take consecutive rows. The epoch loss
-    is ``Σ batch_loss · n_batch / n_samples``, each batch loss taken before its update.
-    ``batch_hooks`` are callbacks whose ``on_batch_begin``/``on_batch_end`` get ``state``.
-    Batch losses are reported as scikit-learn does (see :func:`reported_loss`).
-    """
-    x, y, w = arrays
-    n_samples = x.shape[0]
-    total = 0.0
-    for start in range(0, n_samples, batch_size):
-        rows: Any = slice(start, start + batch_size)
-        if order is not None:
-            rows = order[rows]
-        xb, yb = x[rows], y[rows]
-        wb = None if w is None else w[rows]
-        for hook in batch_hooks:
-            hook.on_batch_begin(state)
-        value = train_step(network, optimizer, xb, yb, wb)
-        total += reported_loss(value, network, divisor) * xb.shape[0]
-        for hook in batch_hooks:
-            hook.on_batch_end(state)
-    return total / n_samples
 
 
 def loss_and_gradient(

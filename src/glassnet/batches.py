@@ -4,33 +4,32 @@ what a penalty may ask of one batch (:class:`Batch`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._workspace import Workspace
 
+if TYPE_CHECKING:
+    from .loop import BatchOrder
+
 
 class Batches:
     """The mini-batches of one epoch, gathered into reused buffers.
 
-    ``batch_size=None`` is full batch, ``1`` is online learning. With ``shuffle`` the order is
-    one permutation per epoch from ``rng``; each batch is copied into a buffer with
-    ``np.take(..., out=)``, so no epoch copies the whole dataset. Without shuffling, batches are
-    views of consecutive rows.
+    ``batch_size=None`` is full batch, ``1`` is online learning. ``order`` gives each epoch's
+    order of the samples (:class:`glassnet.loop.BatchOrder`); each batch is then copied into a
+    buffer with ``np.take(..., out=)``, so no epoch copies the whole dataset. When the order is
+    None, batches are views of consecutive rows.
     """
 
     def __init__(
-        self,
-        arrays: list[np.ndarray | None],
-        batch_size: int | None,
-        shuffle: bool,
-        rng: np.random.Generator,
+        self, arrays: list[np.ndarray | None], batch_size: int | None, order: BatchOrder
     ) -> None:
         self.arrays = arrays
         self.n_samples = arrays[0].shape[0]  # type: ignore[union-attr]
         self.batch_size = self.n_samples if batch_size is None else min(batch_size, self.n_samples)
-        self.shuffle = shuffle and self.batch_size < self.n_samples
-        self.rng = rng
+        self.order = order
         self._workspace = Workspace()
 
     def __len__(self) -> int:
@@ -38,11 +37,11 @@ class Batches:
 
     def __iter__(self) -> Iterator[list[np.ndarray | None]]:
         size = self.batch_size
-        if not self.shuffle:
+        order = self.order.order(self.n_samples)
+        if order is None:
             for start in range(0, self.n_samples, size):
                 yield [None if a is None else a[start : start + size] for a in self.arrays]
             return
-        order = self.rng.permutation(self.n_samples)
         for start in range(0, self.n_samples, size):
             indices = order[start : start + size]
             yield [self._gather(i, a, indices) for i, a in enumerate(self.arrays)]
@@ -53,7 +52,7 @@ class Batches:
         if array is None:
             return None
         out = self._workspace.get(str(slot), (len(indices), *array.shape[1:]), array.dtype)
-        # The indices come from a permutation, so they are in range: mode="clip" skips the
+        # The indices are a permutation of the rows, so they are in range: mode="clip" skips the
         # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.
         return array.take(indices, axis=0, out=out, mode="clip")  # no np.take wrapper
 

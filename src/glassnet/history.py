@@ -26,6 +26,9 @@ class History:
         True when a stopping rule or a callback ended training before ``epochs``.
     planned_epochs : int
         The ``epochs`` asked for.
+    interrupted : bool
+        True when a ``KeyboardInterrupt`` stopped training; the parameters are then those of
+        the last completed epoch (see :mod:`glassnet.loop`).
     """
 
     loss: list[float] = field(default_factory=list)
@@ -34,6 +37,7 @@ class History:
     learning_rate: list[float] = field(default_factory=list)
     stopped_early: bool = False
     planned_epochs: int = 0
+    interrupted: bool = False
 
     def record(self, logs: dict[str, float]) -> None:
         """Append one epoch's values: ``loss``, ``val_loss`` and metrics by name."""

@@ -10,6 +10,7 @@ validation loss, not on the step count, so it is a callback:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ._validation import check_in_range, check_int, check_positive
 
@@ -92,3 +93,19 @@ class CosineDecay(Schedule):
         progress = min(iteration, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
         return self.min_rate + (self.learning_rate - self.min_rate) * cosine
+
+
+class EpochEnd:
+    """A schedule over the samples seen, applied at each epoch's end: after an epoch that
+    brings the count to ``t``, ``optimizer.learning_rate = schedule(t)``.
+
+    scikit-learn's ``invscaling`` is ``EpochEnd(InverseScaling(learning_rate_init, power_t))``:
+    the rate of the next epoch is ``learning_rate_init / (t + 1) ** power_t``, as its
+    ``optimizer.iteration_ends(t)``. It is a :class:`glassnet.loop.EpochSchedule`.
+    """
+
+    def __init__(self, schedule: Schedule) -> None:
+        self.schedule = schedule
+
+    def iteration_ends(self, optimizer: Any, samples_seen: int) -> None:
+        optimizer.learning_rate = self.schedule(samples_seen)

@@ -1,38 +1,49 @@
-"""Steps 5-7: one training step, and the loop over batches and epochs until convergence."""
+"""Steps 2-7: one training step (:func:`train_step`), and :func:`fit`, the engine's
+configuration of THE epoch loop.
+
+The design (issue 16): there is one epoch loop, :class:`glassnet.loop.Training`. It owns
+batching and shuffling, the epoch's logs (validation data or split and metrics, measured by the
+``measure`` it is given), stopping, restoring the best weights, callbacks, progress,
+divergence (``TrainingDiverged`` with the last finite parameters restored) and interruption (a
+``KeyboardInterrupt`` mid-epoch puts back the last completed epoch's parameters, sets
+``History.interrupted`` and is raised again for the caller to decide). It can be stepped from
+outside: ``for logs in Training(...).epochs(): ...`` yields after every epoch, so a front end
+may stop it (``training.stop()``), save or redraw between epochs; :func:`fit` is
+``Training(...).run()`` and ``Network.partial_fit`` is one pass of it.
+
+Front ends differ only in configuration, objects resolved once at their door, so no loop asks
+which solver it runs: a batch order (``Shuffled(rng)``, the engine's Generator permutation;
+scikit-learn's ``RandomState.shuffle`` order for the estimators), a stopping rule (the engine's
+``tol``/``patience`` on ``monitor`` as the :class:`~glassnet.callbacks.EarlyStopping`
+callback; scikit-learn's ``n_iter_no_change`` rule, which with ``'adaptive'`` divides the rate
+by 5 instead, as a :class:`glassnet.loop.StoppingRule`), a learning-rate rule at the epoch's
+end (scikit-learn's ``invscaling`` as :class:`glassnet.schedules.EpochEnd`), and the step of one
+batch (``train_step`` by default; a front end whose data lives elsewhere passes a
+:class:`glassnet.loop.BatchSource` and a step that computes the gradient there and applies the
+optimizer). See :mod:`glassnet.loop` for the table of what each front end plugs in.
+"""
 
 from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import all_finite, as_rng, check_bool, check_int
-from .batches import Batches
-from .callbacks import (
-    Callback,
-    EarlyStopping,
-    ProgressBar,
-    TrainingState,
-    as_callbacks,
-    overrides_batch_hooks,
-)
+from ._validation import as_rng, check_bool, check_int
+from .callbacks import Callback, EarlyStopping, ProgressBar, as_callbacks
 from .history import History
 from .lbfgs import fit_full_batch, refuse_callbacks, refuse_epoch_options
+from .loop import IN_ORDER, Shuffled, Training, TrainingDiverged
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
-from .validation import Data, epoch_logs, prepare_datasets, resolve_metrics
+from .validation import epoch_logs, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
     from .network import Network
-    from .parameters import Parameter
-
-
-class TrainingDiverged(ArithmeticError):
-    """The loss became NaN or infinite; the network keeps its last finite parameters."""
 
 
 def train_step(
@@ -173,11 +184,14 @@ def fit(
             f"monitor={monitor!r} needs validation_data or validation_split > 0, got neither"
         )
     hooks = fit_callbacks(callbacks, tol, patience, verbose, monitor, restore_best_weights, epochs)
-    state = TrainingState(network, optimizer, History(planned_epochs=epochs))
-    state.n_samples = train[0].shape[0]
-    loop = _Loop(state, Batches(list(train), batch_size, shuffle, generator), hooks)
-    loop.run(epochs, validation, resolve_metrics(metrics), train)
-    return state.history
+    n_samples = train[0].shape[0]
+    shuffled = shuffle and (batch_size or n_samples) < n_samples  # one batch: no order to draw
+    metric_functions = resolve_metrics(metrics)
+    return Training(
+        network, optimizer, train, epochs=epochs, batch_size=batch_size,
+        order=Shuffled(generator) if shuffled else IN_ORDER, callbacks=hooks,
+        measure=lambda loss: epoch_logs(network, loss, train, validation, metric_functions),
+    ).run()  # fmt: skip
 
 
 FIT_DEFAULTS = {name: p.default for name, p in inspect.signature(fit).parameters.items()}
@@ -214,97 +228,3 @@ def fit_callbacks(
     if verbose:
         hooks.append(ProgressBar())
     return hooks + as_callbacks(callbacks)
-
-
-class _Loop:
-    """Steps 6 and 7: epochs of batches, with the callbacks' hooks around them."""
-
-    def __init__(self, state: TrainingState, batches: Batches, hooks: list[Callback]) -> None:
-        self.state, self.batches, self.hooks = state, batches, hooks
-        self.batch_hooks = [h for h in hooks if overrides_batch_hooks(h)]
-        # the parameters at the start of this epoch and of the one before: an update that
-        # overflows with a finite loss shows up one step later, maybe in the next epoch
-        self.parameters = state.network.all_parameters()
-        self.checkpoints = [[p.value.copy() for p in self.parameters] for _ in "ab"]
-
-    def call(self, event: str, hooks: list[Callback] | None = None) -> None:
-        for hook in self.hooks if hooks is None else hooks:
-            getattr(hook, event)(self.state)
-
-    def run(
-        self, epochs: int, validation: Data | None, metrics: dict[str, Any], train: Data
-    ) -> None:
-        state = self.state
-        self.call("on_train_begin")
-        try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                for epoch in range(epochs):  # step 7: iterate
-                    state.epoch = epoch
-                    self.call("on_epoch_begin")
-                    state.history.learning_rate.append(state.optimizer.current_learning_rate)
-                    loss = self.epoch()
-                    state.logs = self.measure(loss, train, validation, metrics)
-                    state.history.record(state.logs)
-                    self.call("on_epoch_end")
-                    if state.stop_training:  # step 6: converged (or a callback said stop)
-                        state.history.stopped_early = epoch < epochs - 1
-                        break
-                if not _finite(p.value for p in self.parameters):  # the last update overflowed
-                    self.diverged()
-        finally:
-            self.call("on_train_end")
-
-    def epoch(self) -> float:
-        network, optimizer, batch_hooks = self.state.network, self.state.optimizer, self.batch_hooks
-        self.checkpoints.reverse()  # overwrite the older one
-        _save(self.parameters, self.checkpoints[0])
-        total = 0.0
-        for x, y, w in self.batches:
-            if batch_hooks:
-                self.call("on_batch_begin", batch_hooks)
-            try:
-                value = train_step(network, optimizer, x, y, w)  # type: ignore[arg-type]
-            except TrainingDiverged:
-                self.restore_finite()
-                raise
-            total += value * x.shape[0]  # type: ignore[union-attr]
-            if batch_hooks:
-                self.call("on_batch_end", batch_hooks)
-        return total / self.batches.n_samples
-
-    def measure(
-        self, loss: float, train: Data, validation: Data | None, metrics: dict[str, Any]
-    ) -> dict[str, float]:
-        """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
-        try:
-            return epoch_logs(self.state.network, loss, train, validation, metrics)
-        except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
-            if _finite(p.value for p in self.parameters):
-                raise
-            self.diverged()
-
-    def diverged(self) -> NoReturn:
-        """Restore the last finite parameters and stop with :class:`TrainingDiverged`."""
-        self.restore_finite()
-        raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")
-
-    def restore_finite(self) -> None:
-        """Back to the latest epoch start whose parameters were all finite."""
-        for checkpoint in self.checkpoints:
-            if _finite(checkpoint):
-                _restore(self.parameters, checkpoint)
-                return
-
-
-def _finite(arrays: Iterable[np.ndarray]) -> bool:
-    return all(all_finite(array) for array in arrays)
-
-
-def _save(parameters: list[Parameter], checkpoint: list[np.ndarray]) -> None:
-    for saved, parameter in zip(checkpoint, parameters, strict=True):
-        saved[...] = parameter.value  # item assignment: a third of np.copyto's call cost
-
-
-def _restore(parameters: list[Parameter], checkpoint: list[np.ndarray]) -> None:
-    for saved, parameter in zip(checkpoint, parameters, strict=True):
-        parameter.value[...] = saved
