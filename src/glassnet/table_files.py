@@ -59,7 +59,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
     check_regular_file(source)
     if source.suffix.lower() in PARQUET_SUFFIXES:
         frame = _read_parquet(source)
-        check_unique_names(frame.columns, str(source))
     else:
         frame = _read_csv(source)
     if frame.empty or frame.shape[1] == 0:
@@ -145,6 +144,7 @@ def _read_parquet(source: Path) -> pd.DataFrame:
         raise ValueError(f"reading {source} needs pyarrow: pip install pyarrow") from None
     try:
         schema = pq.read_schema(source)
+        check_unique_names(schema.names, str(source))  # pandas cannot read them apart
         nested = [f"{f.name!r} ({f.type})" for f in schema if pa.types.is_nested(f.type)]
         if nested:
             raise ValueError(
