@@ -91,33 +91,39 @@ def read_numbers(column: pd.Series) -> ColumnReading:
         return ColumnReading(values, int(values.notna().sum()))
     original_index = column.index
     column = column.reset_index(drop=True)  # positions, whatever the index (duplicates too)
+    objects, text = _cells(column)
+    values = pd.Series(np.nan, index=column.index, dtype="float64")
+    values.loc[objects.index] = objects.map(_object_number).astype("float64").to_numpy()
+    bad_objects = objects[values.loc[objects.index].isna()]
+    plain = pd.to_numeric(text, errors="coerce").astype("float64")
+    values.loc[plain.index] = plain.to_numpy()
+    rest = text[plain.isna()]
+    formatted = _parse_formatted(rest, n_plain=int(plain.notna().sum()))
+    use_formatting = bad_objects.empty and not rest.empty and bool(formatted.notna().all())
+    if use_formatting:
+        values.loc[formatted.index] = formatted.to_numpy()
+        rest = rest.iloc[:0]
+    non_numeric = [str(v) for v in bad_objects] + rest.tolist()
+    values.index = original_index
+    return ColumnReading(
+        values,
+        int(values.notna().sum()),
+        len(non_numeric),
+        list(dict.fromkeys(non_numeric))[:3],
+        use_formatting,
+    )
+
+
+def _cells(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The non-missing cells: Python objects, and texts stripped of spaces (a text of spaces
+    only, or ``nan``, is missing)."""
     present = column[column.notna()]
     if isinstance(column.dtype, pd.StringDtype):
         is_text = pd.Series(True, index=present.index)
     else:
         is_text = present.map(lambda v: isinstance(v, str)).astype(bool)
-    values = pd.Series(np.nan, index=column.index, dtype="float64")
-    objects = present[~is_text].map(_object_number).astype("float64")
-    values.loc[objects.index] = objects.to_numpy()
     text = present[is_text].astype(object).map(str.strip)
-    text = text[~text.str.lower().isin(_NAN_SPELLINGS)]  # spaces only, or 'nan': missing
-    plain = pd.to_numeric(text, errors="coerce").astype("float64")
-    values.loc[plain.index] = plain.to_numpy()
-    rest = text[plain.isna()]
-    formatted = _parse_formatted(rest, n_plain=int(plain.notna().sum()))
-    bad_objects = objects[objects.isna()]
-    use_formatting = bool(formatted.notna().any()) and bool(formatted.notna().all())
-    use_formatting = use_formatting and bad_objects.empty
-    if use_formatting:
-        values.loc[formatted.index] = formatted.to_numpy()
-    non_numeric = pd.concat(
-        [present.loc[bad_objects.index].astype(str), pd.Series([] if use_formatting else rest)]
-    )
-    examples = list(dict.fromkeys(non_numeric.astype(str).tolist()))[:3]
-    values.index = original_index
-    return ColumnReading(
-        values, int(values.notna().sum()), len(non_numeric), examples, use_formatting
-    )
+    return present[~is_text], text[~text.str.lower().isin(_NAN_SPELLINGS)]
 
 
 def _object_number(value: object) -> float:

@@ -115,25 +115,30 @@ def _read_csv(source: Path) -> pd.DataFrame:
         frame = pd.read_csv(source)
         # pandas renames a repeated name ('y' -> 'y.1'): the header as written tells them apart
         header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read {source}: {_first_line(error)}") from None
-    except EOFError:
-        raise ValueError(
-            f"{source} is a truncated {compression} file: it ends before its compressed data"
-        ) from None
-    except (*_DECOMPRESSION_ERRORS, ValueError) as error:
-        if compression is None and isinstance(error, OSError):
-            raise ValueError(f"cannot read {source}: {_first_line(error)}") from None
-        raise ValueError(
-            f"{source} is not a readable {compression or 'CSV'} file ({_first_line(error)})"
-        ) from None
-    except Exception as error:  # zstandard.ZstdError, not importable when absent
-        if type(error).__module__.startswith("zstandard"):
-            raise ValueError(f"{source} is a corrupt zstandard file ({error})") from None
-        raise
+    except Exception as error:
+        raise _unreadable(source, compression, error) from None
     if len(header):
         check_unique_names(header.iloc[0].tolist(), str(source))
     return frame
+
+
+def _unreadable(source: Path, compression: str | None, error: Exception) -> Exception:
+    """The one-line ``ValueError`` for a CSV file pandas could not read (any other error is
+    returned as it is, to be raised: a bug, not a bad file)."""
+    detail = _first_line(error)
+    if isinstance(error, pd.errors.EmptyDataError | pd.errors.ParserError | UnicodeDecodeError):
+        return ValueError(f"cannot read {source}: {detail}")
+    if isinstance(error, EOFError):
+        return ValueError(
+            f"{source} is a truncated {compression} file: it ends before its compressed data"
+        )
+    if type(error).__module__.startswith("zstandard"):  # ZstdError; no import when absent
+        return ValueError(f"{source} is a corrupt zstandard file ({detail})")
+    if isinstance(error, (*_DECOMPRESSION_ERRORS, ValueError)):
+        if compression is None and isinstance(error, OSError):
+            return ValueError(f"cannot read {source}: {detail}")
+        return ValueError(f"{source} is not a readable {compression or 'CSV'} file ({detail})")
+    return error
 
 
 def _read_parquet(source: Path) -> pd.DataFrame:
