@@ -1,6 +1,7 @@
 """Fuzz how columns are read (issue 15, item 4): generated CSV columns mixing numbers,
 formatted numbers, junk tokens, blanks and repeated names, through ``read_table`` and
-``Preprocessor``.
+``Preprocessor``; and compressed files (gzip, bzip2, xz, zip) cut or with a byte flipped
+(item 7).
 
 Allowed outcomes: a float matrix with one row per data row (the changes reported as
 :class:`DataWarning`), or one ``ValueError`` in one line; never another exception. A column
@@ -9,9 +10,14 @@ whose cells are all plain numbers is always numeric, with no non-numeric cell re
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
+import lzma
 import tempfile
 import warnings
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -81,3 +87,38 @@ def test_a_column_of_plain_numbers_is_numeric(cells, table) -> None:
                 assert "'numbers'" not in str(error), error
                 return
     assert "numbers" in preprocessor.numeric
+
+
+def _compress(kind: str, data: bytes) -> bytes:
+    if kind == "zip":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("d.csv", data)
+        return buffer.getvalue()
+    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[kind](data)
+
+
+@fuzz(60)
+@given(
+    kind=st.sampled_from(["gz", "bz2", "xz", "zip"]),
+    n_rows=st.integers(1, 300),
+    damage=st.sampled_from(["none", "cut", "flip"]),
+    where=st.floats(0.0, 1.0, exclude_max=True),
+)
+def test_compressed_files_are_read_or_refused_naming_the_file(kind, n_rows, damage, where):
+    count("tabular.read_table (compressed, damaged)")
+    data = _compress(kind, b"a,b\n" + b"".join(b"%d,%d\n" % (i, i % 2) for i in range(n_rows)))
+    at = int(where * len(data))
+    if damage == "cut":
+        data = data[:at]
+    elif damage == "flip":
+        data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"d.csv.{kind}"
+        path.write_bytes(data)
+        with no_hang(20):
+            frame = check_outcome(
+                lambda: read_table(path), allowed=(ValueError,), names=[str(path)]
+            )
+    if damage == "none":  # an intact file reads back whole
+        assert frame is not None and frame["a"].tolist() == list(range(n_rows))
