@@ -61,7 +61,7 @@ def test_missing_column_at_transform_is_named():
 
 def test_id_like_text_column_cannot_be_encoded():
     frame = pd.DataFrame({"name": [f"person {i}" for i in range(300)], "x": np.arange(300.0)})
-    with pytest.raises(ValueError, match="'name' is text with 300 distinct values"):
+    with pytest.raises(ValueError, match="'name' is text with a different value in each of its 30"):
         Preprocessor.fit(frame)
 
 

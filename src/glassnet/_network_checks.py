@@ -35,11 +35,21 @@ def inputs(network: Network, X: Any, name: str = "X") -> np.ndarray:
 
 
 def targets(network: Network, Y: Any, n_samples: int, name: str = "Y") -> np.ndarray:
-    """Validate ``Y`` as ``(n_samples, n_outputs)``; integer class labels given as a 1-D array
-    are one-hot encoded when the network has several outputs and a cross-entropy loss."""
+    """Validate ``Y`` as ``(n_samples, n_outputs)``.
+
+    Class labels given as a 1-D array are one-hot encoded when the network has several
+    outputs: integer labels for any loss, float labels (``[0., 2., 1.]``) for
+    categorical cross-entropy, where they must be whole numbers ``0 .. n_outputs - 1`` (a 1-D
+    array of ``n_outputs`` values for one sample stays one row). Binary cross-entropy
+    targets must lie in [0, 1].
+    """
     raw = as_array(Y, name) if not isinstance(Y, np.ndarray) else Y
     if raw.ndim == 1 and network.n_outputs > 1 and raw.dtype.kind in "iub" and raw.size > 0:
         y = _one_hot(raw.astype(np.int64), network.n_outputs, network.dtype, name)  # bools: 0, 1
+    elif _float_labels(network, raw, n_samples):
+        y = _one_hot(
+            _whole_labels(raw, network.n_outputs, name), network.n_outputs, network.dtype, name
+        )
     else:
         y = as_float_array(Y, name, network.dtype, ndim=(1, 2))
         if y.ndim == 1:
@@ -50,6 +60,8 @@ def targets(network: Network, Y: Any, n_samples: int, name: str = "Y") -> np.nda
         raise ValueError(
             f"{name} has {y.shape[1]} outputs per sample; the network has {network.n_outputs}"
         )
+    if _loss_name(network) == "binary_cross_entropy":
+        _check_probabilities(y, name)
     if network.uses_logits and type(network.output_layer.activation).__name__ == "Softmax":
         sums = row_sums(y)
         if not np.allclose(sums, 1.0, atol=1e-3 if network.dtype == np.float32 else 1e-6):
@@ -86,6 +98,44 @@ def layer_sizes(layers: list[Any]) -> None:
         previous = getattr(layer, "n_outputs", previous)
     if not any(hasattr(layer, "n_outputs") for layer in layers):
         raise ValueError("layers must include at least one Dense layer")
+
+
+def _loss_name(network: Network) -> str:
+    return str(getattr(network.loss_function, "name", ""))
+
+
+def _float_labels(network: Network, raw: np.ndarray, n_samples: int) -> bool:
+    """Whether a 1-D float ``Y`` is class labels: several outputs with categorical
+    cross-entropy, and not one sample's row of ``n_outputs`` values."""
+    return (
+        raw.ndim == 1
+        and raw.dtype.kind == "f"
+        and raw.size > 0
+        and network.n_outputs > 1
+        and _loss_name(network) == "categorical_cross_entropy"
+        and not (n_samples == 1 and raw.size == network.n_outputs)
+    )
+
+
+def _whole_labels(raw: np.ndarray, n_classes: int, name: str) -> np.ndarray:
+    whole = np.isfinite(raw) & (np.mod(raw, 1) == 0)
+    if not whole.all():
+        raise ValueError(
+            f"{name} is 1-D, so it holds class labels for categorical_cross_entropy: integers "
+            f"0 to {n_classes - 1} (or pass one-hot rows of shape (n_samples, {n_classes})); got "
+            f"{float(raw[~whole][0])!r}"
+        )
+    return raw.astype(np.int64)
+
+
+def _check_probabilities(y: np.ndarray, name: str) -> None:
+    outside = y[(y < 0) | (y > 1)]
+    if outside.size:
+        shown = ", ".join(f"{v:g}" for v in np.unique(outside)[:5])
+        raise ValueError(
+            f"{name} must be in [0, 1] for binary_cross_entropy (labels 0/1 or probabilities); "
+            f"got {outside.size} value(s) outside it: {shown}"
+        )
 
 
 def _one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:

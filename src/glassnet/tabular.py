@@ -1,5 +1,13 @@
 """Tables in, numbers out: reading CSV/Parquet, inferring the task, preprocessing columns.
 
+Columns are read as a person means them (:mod:`glassnet.column_reading` has the rule): a text
+column whose cells are numbers but for a few (at most 10% non-numeric: ``?``, ``abc``) is numeric,
+its non-numeric cells reported by column, count and example and then imputed like missing values;
+formatting (``$1,234.56``, ``12%``) is parsed when the whole column parses that way; ``Decimal``
+columns are numbers. Column names that occur twice are refused (:func:`read_table`,
+:func:`split_target`), as are text columns with too many rare values and encodings that do not fit
+in memory (:mod:`glassnet.table_memory`).
+
 Preprocessing is scikit-learn's ``ColumnTransformer``:
 
 - numeric columns: missing values -> the column's training **median** (``SimpleImputer``), then
@@ -8,52 +16,46 @@ Preprocessing is scikit-learn's ``ColumnTransformer``:
   value, then one-hot encoded (``OneHotEncoder``); a category unseen in training encodes as all
   zeros ("unknown"), with a warning naming the column.
 
-Each imputation warns, naming the columns. The fitted preprocessing is stored as plain JSON
-(column names, medians, means, scales, categories) by :meth:`Preprocessor.to_json` and rebuilt by
-:meth:`Preprocessor.from_json` without pickle: the same scikit-learn transformers, given exactly
-the stored statistics.
+Each imputation warns, naming the columns (missing values and non-numeric cells apart). The
+fitted preprocessing is stored as plain JSON (column names, medians, means, scales, categories)
+by :meth:`Preprocessor.to_json` and rebuilt by :meth:`Preprocessor.from_json` without pickle: the
+same scikit-learn transformers, given exactly the stored statistics.
 """
 
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-MAX_CATEGORIES = 100  # more distinct values than this in a text column: likely an ID or free text
+from .column_reading import ColumnReading, read_column, read_numbers
+from .data_warnings import (
+    DataWarning,
+    check_magnitudes,
+    warn_missing,
+    warn_non_numeric,
+    warn_text_numbers,
+)
+from .table_files import check_unique_names, read_table
+from .table_memory import check_categories, check_encoding_memory
+
+__all__ = ["DataWarning", "Preprocessor", "infer_task", "read_table", "split_target"]
+
 MAX_CLASSES = 20  # a numeric target with at most this many distinct integers is classification
-
-
-class DataWarning(UserWarning):
-    """Something in the data was changed to make it usable: imputed, or unknown category."""
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file (by extension) into a DataFrame; ``ValueError`` if unusable."""
-    source = Path(path)
-    if not source.is_file():
-        raise ValueError(f"data file {str(source)!r} does not exist")
-    try:
-        if source.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(source)
-        else:
-            frame = pd.read_csv(source)
-    except ImportError:
-        raise ValueError(f"reading {source} needs pyarrow: pip install pyarrow") from None
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read {source}: {str(error).splitlines()[0]}") from None
-    if frame.empty or frame.shape[1] == 0:
-        raise ValueError(f"{source} has no data rows")
-    return frame
 
 
 def split_target(
     frame: pd.DataFrame, target: str, drop: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """The feature columns (without ``target`` and ``drop``) and the target column."""
+    """The feature columns (without ``target`` and ``drop``) and the target column.
+
+    A target of text holding numbers but for a few cells is refused naming them (a label
+    ``'?'`` is a typo, not a class); one of numbers or ``Decimal`` objects is returned as
+    numbers (integers when every value is one).
+    """
+    check_unique_names(frame.columns, "the data")
     missing = [c for c in [target, *(drop or [])] if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -63,19 +65,42 @@ def split_target(
     y = frame[target]
     if y.isna().any():
         raise ValueError(f"target column {target!r} has {int(y.isna().sum())} missing values")
-    if _is_numeric(y):
-        _check_magnitudes(y.to_numpy(dtype=float), f"target column {target!r}")
+    y = _target_values(y, f"target column {target!r}")
     features = frame.drop(columns=[target, *(drop or [])])
     if features.shape[1] == 0:
         raise ValueError("no feature columns left after removing the target and --drop columns")
     return features, y
 
 
+def _target_values(y: pd.Series, name: str) -> pd.Series:
+    if _is_numeric(y):
+        check_magnitudes(y.to_numpy(dtype=float), name)
+        return y
+    reading = read_column(y)
+    if reading.text:
+        return y
+    if reading.n_non_numeric:
+        raise ValueError(
+            f"{name} holds numbers but {reading.n_non_numeric} non-numeric cells (e.g. "
+            f"{', '.join(map(repr, reading.examples))}); fix those cells or remove their rows"
+        )
+    values = reading.values.to_numpy()
+    check_magnitudes(values, name)
+    if np.all(np.mod(values, 1) == 0) and np.abs(values).max() < 2**53:
+        return pd.Series(values.astype(np.int64), index=y.index, name=y.name)
+    return pd.Series(values, index=y.index, name=y.name)
+
+
 def infer_task(y: pd.Series) -> str:
     """``"classification"`` for non-numeric targets or few distinct integers, else
-    ``"regression"``."""
-    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+    ``"regression"``; a text column of numbers (``Decimal`` objects too) is numeric."""
+    if pd.api.types.is_bool_dtype(y):
         return "classification"
+    if not pd.api.types.is_numeric_dtype(y):
+        reading = read_column(y)
+        if reading.text or reading.n_non_numeric:
+            return "classification"
+        y = reading.values
     values = y.to_numpy(dtype=float)
     is_integral = bool(np.all(np.mod(values, 1) == 0))
     return "classification" if is_integral and y.nunique() <= MAX_CLASSES else "regression"
@@ -103,42 +128,63 @@ class Preprocessor:
 
     @classmethod
     def fit(cls, features: pd.DataFrame) -> Preprocessor:
-        """Choose each column's treatment and fit the transformers on ``features``."""
-        numeric = [c for c in features.columns if _is_numeric(features[c])]
+        """Choose each column's treatment (:mod:`glassnet.column_reading`) and fit the
+        transformers on ``features``, after checking the encoding fits in memory."""
+        check_unique_names(features.columns, "the data")
+        readings = {c: read_column(features[c]) for c in features.columns}
+        numeric = [c for c in features.columns if readings[c].numeric]
         categorical = [c for c in features.columns if c not in numeric]
-        _check_encodable(features, categorical)
+        check_categories(features, categorical)
         self = cls([str(c) for c in numeric], [str(c) for c in categorical])
-        for column in self.numeric:
-            values = pd.to_numeric(features[column], errors="coerce").to_numpy(dtype=float)
-            _check_magnitudes(values, f"column {column!r}")
-        _warn_missing(features[self.columns], "training")
+        for column in numeric:
+            check_magnitudes(readings[column].values.to_numpy(), f"column {column!r}")
+        warn_text_numbers({c: readings[c] for c in categorical})
+        widths = {str(c): 1 for c in numeric}
+        widths.update({str(c): max(1, features[c].nunique()) for c in categorical})
+        check_encoding_memory(widths, len(features))
+        warn_missing(features[self.columns], "training")
+        warn_non_numeric({c: readings[c] for c in numeric}, "training")
         self.transformer = _column_transformer(self.numeric, self.categorical)
-        self.transformer.fit(self._frame(features))
+        self.transformer.fit(self._frame(features)[0])
         return self
 
     def transform(self, features: pd.DataFrame, warn: bool = True) -> np.ndarray:
         """The encoded matrix, float64 of shape ``(n_samples, n_features_out)``."""
+        check_unique_names(features.columns, "the data")
         missing = [c for c in self.columns if c not in features.columns]
         if missing:
             raise ValueError(
                 f"the data lacks column(s) the model was trained on: {', '.join(missing)}"
             )
-        frame = self._frame(features)
+        check_encoding_memory(self.encoded_widths(), len(features))
+        frame, readings = self._frame(features)
         for column in self.numeric:
-            _check_magnitudes(frame[column].to_numpy(), f"column {column!r}", limit=np.inf)
+            check_magnitudes(frame[column].to_numpy(), f"column {column!r}", limit=np.inf)
         if warn:
-            _warn_missing(frame, "input")
+            warn_missing(features[self.columns], "input")
+            warn_non_numeric(readings, "input")
             self._warn_unknown(frame)
         return np.asarray(self.transformer.transform(frame), dtype=np.float64)
 
-    def _frame(self, features: pd.DataFrame) -> pd.DataFrame:
+    def encoded_widths(self) -> dict[str, int]:
+        """Each input column's number of encoded features: 1, or its categories."""
+        widths = {column: 1 for column in self.numeric}
+        if self.categorical:
+            encoder = self.transformer.named_transformers_["categorical"].named_steps["encode"]
+            for column, known in zip(self.categorical, encoder.categories_, strict=True):
+                widths[column] = len(known)
+        return widths
+
+    def _frame(self, features: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, ColumnReading]]:
+        """The columns as the transformer takes them, and how each numeric column was read."""
         frame = features[self.columns].copy()
         for column in self.categorical:  # one text type so that categories compare equal
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
             frame[column] = frame[column].map(lambda v: v if v is None else str(v))
-        for column in self.numeric:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-        return frame
+        readings = {column: read_numbers(frame[column]) for column in self.numeric}
+        for column, reading in readings.items():
+            frame[column] = reading.values
+        return frame, readings
 
     def _warn_unknown(self, frame: pd.DataFrame) -> None:
         if not self.categorical:
@@ -217,53 +263,8 @@ def _floats(entries: list[dict], key: str) -> np.ndarray:
     return np.array([float(entry[key]) for entry in entries], dtype=np.float64)
 
 
-MAX_MAGNITUDE = 1e150  # standardizing squares deviations; beyond ~1e154 the square overflows
-
-
-def _check_magnitudes(values: np.ndarray, name: str, limit: float = MAX_MAGNITUDE) -> None:
-    """Refuse infinite values (``inf``, or ``1e400`` read as inf) and, for training, values
-    whose squares overflow float64; missing values (NaN) are left to the imputer."""
-    infinite = int(np.isinf(values).sum())
-    if infinite:
-        raise ValueError(
-            f"{name} has {infinite} infinite value(s) (inf, or beyond float64 such as 1e400)"
-        )
-    finite = values[np.isfinite(values)]
-    largest = float(np.abs(finite).max()) if finite.size else 0.0
-    if largest > limit:
-        raise ValueError(
-            f"{name} has values up to {largest:.3g} in magnitude; standardizing squares them, "
-            f"which overflows beyond {limit:.0e}: rescale the column"
-        )
-
-
 def _is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-
-
-def _check_encodable(features: pd.DataFrame, categorical: list[str]) -> None:
-    for column in features.columns:
-        if features[column].isna().all():
-            raise ValueError(f"column {column!r} has no values at all; drop it with --drop")
-    for column in categorical:
-        n_distinct = features[column].nunique()
-        if n_distinct > MAX_CATEGORIES and n_distinct > 0.5 * len(features):
-            raise ValueError(
-                f"column {column!r} is text with {n_distinct} distinct values (an ID or free "
-                "text?) and cannot be one-hot encoded; drop it with --drop"
-            )
-
-
-def _warn_missing(frame: pd.DataFrame, what: str) -> None:
-    counts = frame.isna().sum()
-    columns = [f"{c} ({n})" for c, n in counts.items() if n]
-    if columns:
-        warnings.warn(
-            f"missing values in the {what} data imputed (numeric: training median, other: most "
-            f"frequent): {', '.join(columns)}",
-            DataWarning,
-            stacklevel=3,
-        )
 
 
 def _column_transformer(

@@ -64,6 +64,50 @@ def matrices(n_columns: int) -> st.SearchStrategy[Any]:
     return st.one_of(good, good.map(lambda a: a.tolist()), ragged, arrays(), junk())
 
 
+# Cells of a table column as people write them: numbers, formatted numbers, junk, blanks.
+JUNK_CELLS = ["?", "abc", "N/A", "NA", "", " ", "nan", "-", "1,5", "1e400", "inf", "TRUE", "é"]
+FORMATTED_CELLS = ["$1,234.56", "12%", "€3", "1,234", "-$5", "$-0.5", "7.5%", "¥1,000,000"]
+
+
+def plain_number_cells() -> st.SearchStrategy[str]:
+    """A number as a CSV cell reads it: integers, decimals, exponents, spaces around."""
+    return st.one_of(
+        st.integers(-(10**6), 10**6).map(str),
+        st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+        st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f" {v:.3g} "),
+    )
+
+
+def column_cells(n_rows: int) -> st.SearchStrategy[list[str]]:
+    """``n_rows`` cells of one column: all plain numbers, or numbers mixed with formatted
+    numbers, junk tokens and blanks in any share, or text."""
+    cell = st.one_of(
+        plain_number_cells(), st.sampled_from(JUNK_CELLS), st.sampled_from(FORMATTED_CELLS)
+    )
+    return st.one_of(
+        st.lists(plain_number_cells(), min_size=n_rows, max_size=n_rows),
+        st.lists(cell, min_size=n_rows, max_size=n_rows),
+        st.lists(
+            st.sampled_from(["red", "green", "blue", "", "?"]), min_size=n_rows, max_size=n_rows
+        ),
+    )
+
+
+@st.composite
+def table_columns(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    """(column names, columns of cells): 1-4 columns of 1-30 rows, names repeated at times."""
+    n_rows = draw(st.integers(1, 30))
+    n_columns = draw(st.integers(1, 4))
+    names = draw(
+        st.lists(
+            st.sampled_from(["x", "y", "a b", "y.1", "名前", ""]),
+            min_size=n_columns,
+            max_size=n_columns,
+        )
+    )
+    return names, [draw(column_cells(n_rows)) for _ in names]
+
+
 def check_outcome(
     call: Callable[[], Any],
     allowed: tuple[type[BaseException], ...] = (ValueError, TypeError),

@@ -89,13 +89,27 @@ def encode_target(y: pd.Series, metadata: dict[str, Any]) -> np.ndarray:
 
 
 def label_indices(y: pd.Series, classes: list[Any], name: str) -> np.ndarray:
-    """Each label's position in ``classes``; ``ValueError`` naming labels the model never saw."""
-    index = pd.Index([str(c) for c in classes])
-    positions = index.get_indexer(y.astype(str))
+    """Each label's position in ``classes``; ``ValueError`` naming labels the model never saw.
+
+    Labels compare by value: a target read back as ``1.0`` is the class ``1``.
+    """
+    index = pd.Index([_label_key(c) for c in classes])
+    keys = pd.Series([_label_key(v) for v in y], index=y.index, dtype=object)
+    positions = index.get_indexer(keys)
     if (positions < 0).any():
         unknown = sorted(set(y.astype(str)[positions < 0]))[:5]
         raise ValueError(f"{name} has labels the model does not know: {', '.join(unknown)}")
     return positions
+
+
+def _label_key(value: Any) -> str:
+    """A label as text, integral numbers without their ``.0`` (``1.0`` and ``1`` are one class)."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        if np.isfinite(value) and float(value).is_integer():
+            return str(int(value))
+    return str(value)
 
 
 def classification_metrics(labels: np.ndarray, proba: np.ndarray) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ..io import save_network
 from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
+from ..table_memory import check_training_memory
 from ..tabular import Preprocessor, infer_task, read_table, split_target
 from ..training import TrainingDiverged
 from ._common import (
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     train_index, test_index = _split(y, task, args)
     with warnings_to_stderr():
         preprocessor = Preprocessor.fit(features.iloc[train_index])
+    check_training_memory(preprocessor, len(features), args.hidden_sizes)
     x = preprocessor.transform(features, warn=False)
     metadata = _target_metadata(y, task, train_index, args.target or "diagnosis")
     targets = encode_target(y, metadata)
