@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,8 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     _check_options(args)  # option errors come before any work on the data
     optimizer = _optimizer(args)
-    out = args.out or DEFAULT_OUT
-    plot = args.plot or str(Path(out).with_suffix("")) + "-loss.png"
+    out = DEFAULT_OUT if args.out is None else args.out
+    plot = os.path.splitext(out)[0] + "-loss.png" if args.plot is None else args.plot
     check_outputs({"--out": out, "--plot": plot}, [args.data])
     try:
         setup = _prepare(args)
