@@ -125,12 +125,8 @@ def _prepare(args: argparse.Namespace) -> _Setup:
 def _finish(args: argparse.Namespace, setup: _Setup, run_: TrainingRun, out: str, plot: str) -> int:
     """Metrics, the save, the report and the plot; Ctrl-C here still writes the kept model."""
     notes: list[str] = []
-    model = _ModelView(setup.network, setup.metadata)
     try:
-        metrics = {
-            split: _metrics(model, setup.x[rows], setup.y.iloc[rows])
-            for split, rows in (("train", setup.train), ("test", setup.test))
-        }
+        metrics = _final_metrics(setup)
     except KeyboardInterrupt:
         run_.interrupted, metrics = True, {}
         notes.append("no metrics (interrupted while computing them)")
@@ -153,6 +149,14 @@ def _finish(args: argparse.Namespace, setup: _Setup, run_: TrainingRun, out: str
     if run_.interrupted:
         raise Interrupted(kept_message(run_.history, args.early_stopping, out, notes))
     return 0
+
+
+def _final_metrics(setup: _Setup) -> dict[str, Any]:
+    model = _ModelView(setup.network, setup.metadata)
+    return {
+        split: _metrics(model, setup.x[rows], setup.y.iloc[rows])
+        for split, rows in (("train", setup.train), ("test", setup.test))
+    }
 
 
 BUNDLED_SOURCE = "sklearn breast cancer"
