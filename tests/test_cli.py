@@ -217,12 +217,17 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys
     assert metadata["history"]["loss"] and len(metadata["history"]["loss"]) == 2
     saved = load_network(model)[0].get_weights()  # the last completed epoch's, not the torn one
     assert all(np.array_equal(a, b) for a, b in zip(saved, completed, strict=True))
-    assert "interrupted" in capsys.readouterr().err
-    calls.clear()  # without --out nothing is written
-    monkeypatch.chdir(tmp_path / "..")
-    before = set(Path.cwd().iterdir())
+    assert capsys.readouterr().err.endswith(
+        "glassnet: interrupted after 2 completed epochs: wrote the model of epoch 2 (the last "
+        f"completed epoch) to {model}\n"
+    )
+    calls.clear()  # without --out, the model goes where a normal run writes it
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")
     assert main(["train", str(table), "--target", "label", *FAST]) == 130
-    assert set(Path.cwd().iterdir()) == before
+    assert sorted(p.name for p in Path.cwd().iterdir()) == ["model.safetensors"]  # no plot
+    _, metadata = load_network("model.safetensors")
+    assert metadata["history"]["best_epoch"] == 2
 
 
 def test_churn_reaches_085_held_out_accuracy(tmp_path, capsys):

@@ -78,8 +78,11 @@ def test_a_users_own_network(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["--weights", "0.1,x"], "--weights (layer 0) must be numbers separated by ','"),
         (["--weights", "0.1,0.2;0.3"], "rows must all have the same length, got lengths 2, 1"),
-        (["--input", "1,2,3"], "X has 3 features per sample; the network expects 2"),
-        (["--target", "1"], "Y has 1 outputs per sample; the network has 2"),
+        (
+            ["--input", "1,2,3"],
+            "--input has 3 value(s) per sample; the network (--weights) takes 2",
+        ),
+        (["--target", "1"], "--target has 1 value(s) per sample; the network (--weights) gives 2"),
         (["--bias", "1", "--bias", "2", "--bias", "3"], "--bias must be given once or once per"),
         (["--bias", "1,2,3"], "--bias (layer 0) needs 1 or 2 numbers, got 3"),
         (["--weights", "1,2;3,4", "--weights", "1;2;3"], "layers[1] expects 3 inputs"),
@@ -94,6 +97,29 @@ def test_a_users_own_network(capsys: pytest.CaptureFixture[str]) -> None:
         (["--seed", "1"], "--seed only draws dropout masks: it needs --dropout P or a --model"),
         (["--seed", "0", "--dropout", "0"], "--seed only draws dropout masks"),
         (["--model", "m.safetensors", "--dropout", "0.5"], "cannot be combined with --weights"),
+        (["--target", "1,2;3,4"], "--target has 2 sample(s) (rows separated by ';'), --input 1"),
+        # a diverging run was a TrainingDiverged traceback; now one line naming the iteration
+        (
+            ["--lr", "1e6", "--iterations", "100", "--activation", "identity"],
+            "training diverged: the loss stopped being finite after iteration 4; lower the "
+            "learning rate (--lr 1e+06)",
+        ),
+        (
+            ["--lr", "1e200", "--iterations", "5", "--activation", "identity", "--update-biases"],
+            "the loss stopped being finite after iteration 1",
+        ),
+        (
+            ["--input", "1e308,1e308", "--activation", "identity"],
+            "the loss is not finite before the first update: the inputs, targets or weights",
+        ),
+        (  # the engine's "X is too large" in the command line's words
+            ["--input", "1e150,1e150", "--activation", "identity"],
+            "--input is too large for this network",
+        ),
+        (
+            ["--activation", "softmax", "--loss", "categorical_cross_entropy", "--target", "9,1"],
+            "--target rows must be one-hot or probabilities",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

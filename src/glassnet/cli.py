@@ -2,7 +2,9 @@
 
 Each subcommand lives in :mod:`glassnet.commands` as a module with ``add_arguments(parser)``
 and ``run(args) -> int``, imported only when it is used. Errors the user can fix
-(:class:`CommandError`, bad input) print one line and exit with code 2; Ctrl-C exits with 130.
+(:class:`CommandError`, bad input) print one line and exit with code 2; Ctrl-C prints one
+line and exits with 130 (:class:`Interrupted` carries a command's own line, such as which
+epoch ``train`` kept; see :mod:`glassnet.commands.interrupt`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 class CommandError(Exception):
     """A problem the user can fix; printed as one line, exit code 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C, handled by the command: its message is printed as one line, exit code 130."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    try:
+        return _run(argv)
+    except Interrupted as interrupted:
+        print(f"glassnet: {interrupted}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # start-up (importing a subcommand), or a command's own work
+        print("glassnet: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -74,9 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, OSError) as error:
         print(f"glassnet: error: {_one_line(error)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("glassnet: interrupted", file=sys.stderr)
-        return 130
+    except MemoryError as error:  # a last resort: sizes are meant to be checked before
+        print(f"glassnet: error: out of memory ({_one_line(error)})", file=sys.stderr)
+        return 2
 
 
 def _one_line(error: BaseException) -> str:

@@ -37,7 +37,7 @@ from ._validation import check_int, describe
 from .layers import Dropout
 from .optimizers import SGD, as_optimizer
 from .recording import Recorder
-from .training import train_step
+from .training import TrainingDiverged, train_step
 
 TUTORIAL_MAX_WEIGHTS = 20  # above this, names="auto" uses matrix names
 
@@ -249,12 +249,26 @@ def _run(trace: Trace, network: Any, optimizer: Any, x: Any, y: Any, w: Any, n: 
     recorder = TraceRecorder(trace, network)
     if any(isinstance(layer, Dropout) for layer in network.layers):
         trace.loss_no_dropout = network.loss(x, y, w)  # a forward pass that draws no mask
-    trace.history.append((0, train_step(network, optimizer, x, y, w, recorder)))
-    for done in range(1, n):
-        loss = train_step(network, optimizer, x, y, w)
-        if _is_checkpoint(done, n):
-            trace.history.append((done, loss))
-    trace.loss_after = network.loss(x, y, w)
+    done = 0  # updates made: a divergence names the iteration whose update broke the loss
+    try:
+        trace.history.append((0, train_step(network, optimizer, x, y, w, recorder)))
+        for done in range(1, n):
+            loss = train_step(network, optimizer, x, y, w)
+            if _is_checkpoint(done, n):
+                trace.history.append((done, loss))
+        done = n
+        trace.loss_after = network.loss(x, y, w)
+        if not np.isfinite(trace.loss_after):
+            raise TrainingDiverged(f"the loss became {trace.loss_after}")
+    except TrainingDiverged:
+        if not done:
+            raise TrainingDiverged(
+                "the loss is not finite before the first update: the inputs, targets or "
+                "weights are too large"
+            ) from None
+        raise TrainingDiverged(
+            f"the loss stopped being finite after iteration {done}; lower the learning rate"
+        ) from None
     trace.history.append((n, trace.loss_after))
     trace.final_outputs = network.predict(x)
 

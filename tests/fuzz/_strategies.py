@@ -140,3 +140,28 @@ def check_outcome(
                     f"{type(error).__name__}: {message!r} names none of {names}"
                 )
             return None
+
+
+# Where a command may be told to write: a fresh or existing file, an input itself, an input
+# through a symlink, a hard link or a folder link, a dangling symlink, a missing folder, a
+# parent that is a file, a folder, the same file as the command's other output.
+OUTPUT_KINDS = (
+    "new",
+    "existing",
+    "data",
+    "model",
+    "link-to-data",
+    "link-to-model",
+    "link-to-new",
+    "hard-link-to-data",
+    "folder-link-to-data",
+    "missing-folder",
+    "parent-is-file",
+    "folder",
+    "other-output",
+)
+
+
+def output_kinds(n_outputs: int) -> st.SearchStrategy[list[str]]:
+    """One kind from :data:`OUTPUT_KINDS` per output option of a command."""
+    return st.lists(st.sampled_from(OUTPUT_KINDS), min_size=n_outputs, max_size=n_outputs)

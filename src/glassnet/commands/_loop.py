@@ -10,6 +10,7 @@ import numpy as np
 
 from ..network import Network
 from ..stopping import Plateau
+from .interrupt import sigint_deferred
 
 VALIDATION_FRACTION = 0.1  # of the training rows, held out when --early-stopping is on
 
@@ -29,31 +30,43 @@ class TrainingRun:
         self.history: dict[str, Any] = {"loss": [], "val_loss": [], "best_epoch": None}
         self.interrupted = False
         self._best = network.get_weights()
+        self._bar: Any = None
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Train on ``x``, ``y``; on Ctrl-C stop and restore the best weights so far."""
-        x_fit, y_fit, x_val, y_val = self._validation_split(x, y)
-        stopping = Plateau(0.0, self.args.patience) if x_val is not None else None
-        best_loss = np.inf
+        """Train on ``x``, ``y``; on Ctrl-C stop and restore the best weights so far.
+
+        ``history["best_epoch"]`` stays None when no epoch completed: the network then holds
+        its initial weights, which are no model to keep.
+        """
         try:
-            for epoch in self._epochs():
-                loss = self._one_epoch(x_fit, y_fit)
-                val_loss = None if x_val is None else self.network.loss(x_val, y_val)
-                self.history["loss"].append(loss)
-                if val_loss is not None:
-                    self.history["val_loss"].append(val_loss)
-                watched = loss if val_loss is None else val_loss
-                if watched < best_loss or val_loss is None:
-                    best_loss, self._best = watched, self.network.get_weights()
-                    self.history["best_epoch"] = epoch + 1
-                self._show(loss, val_loss)
-                if stopping is not None and stopping.update(watched):
-                    break
+            self._train(x, y)
         except KeyboardInterrupt:
             self.interrupted = True
         finally:
-            self._bar.close()
-        self.network.set_weights(self._best)
+            with sigint_deferred() as received:  # a second Ctrl-C must not tear the weights
+                if self._bar is not None:
+                    self._bar.close()
+                self.network.set_weights(self._best)
+            self.interrupted = self.interrupted or bool(received)
+
+    def _train(self, x: np.ndarray, y: np.ndarray) -> None:
+        x_fit, y_fit, x_val, y_val = self._validation_split(x, y)
+        stopping = Plateau(0.0, self.args.patience) if x_val is not None else None
+        best_loss = np.inf
+        for epoch in self._epochs():
+            loss = self._one_epoch(x_fit, y_fit)
+            val_loss = None if x_val is None else self.network.loss(x_val, y_val)
+            watched = loss if val_loss is None else val_loss
+            with sigint_deferred(then_raise=True):  # an epoch's record and weights go together
+                self.history["loss"].append(loss)
+                if val_loss is not None:
+                    self.history["val_loss"].append(val_loss)
+                if watched < best_loss or val_loss is None:
+                    best_loss, self._best = watched, self.network.get_weights()
+                    self.history["best_epoch"] = epoch + 1
+            self._show(loss, val_loss)
+            if stopping is not None and stopping.update(watched):
+                break
 
     def _one_epoch(self, x: np.ndarray, y: np.ndarray) -> float:
         history = self.network.fit(

@@ -102,10 +102,16 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--lr must be a positive number, got {args.lr}")
     if args.model is not None:  # after the checks: an error stays one line
         note_dropout(network, args.seed or 0)
-    trace = network.trace(
-        x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
-        precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
-    )  # fmt: skip
+    check_shapes(network, x, y, args.model is not None)
+    try:
+        trace = network.trace(
+            x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
+            precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
+        )  # fmt: skip
+    except gn.TrainingDiverged as error:
+        raise CommandError(f"training diverged: {error} (--lr {args.lr:g})") from None
+    except ValueError as error:  # the engine names its arguments X and Y: say the options
+        raise CommandError(in_option_names(str(error), args.model is not None)) from None
     if args.json:
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
     else:
@@ -136,6 +142,37 @@ def model_row(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray]:
     with warnings_to_stderr():
         x = model.preprocessor.transform(features)
     return model.network, x, encode_target(y, model.metadata)
+
+
+def check_shapes(network: Any, x: np.ndarray, y: np.ndarray, from_model: bool) -> None:
+    """The sample and target sizes against the network, named by the options that gave them."""
+    if from_model:
+        return  # the row went through the model's own preprocessing
+    if x.shape[1] != network.n_inputs:
+        raise CommandError(
+            f"--input has {x.shape[1]} value(s) per sample; the network (--weights) takes "
+            f"{network.n_inputs}"
+        )
+    if y.shape[1] != network.n_outputs:
+        raise CommandError(
+            f"--target has {y.shape[1]} value(s) per sample; the network (--weights) gives "
+            f"{network.n_outputs}"
+        )
+    if y.shape[0] != x.shape[0]:
+        raise CommandError(
+            f"--target has {y.shape[0]} sample(s) (rows separated by ';'), --input {x.shape[0]}"
+        )
+
+
+def in_option_names(message: str, from_model: bool) -> str:
+    """An engine message about ``X`` or ``Y`` in the words of the command line."""
+    names = {"X": "--row of --data", "Y": "--row's target"} if from_model else {
+        "X": "--input", "Y": "--target"}  # fmt: skip
+    for symbol, option in names.items():
+        for before in (f"{symbol} ", f"|{symbol}|"):
+            if before in message:
+                message = message.replace(before, before.replace(symbol, option))
+    return message
 
 
 def check_seed(args: argparse.Namespace, network: Any) -> None:

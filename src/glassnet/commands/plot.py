@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..cli import CommandError
+from ..output_paths import check_outputs
 from ..tabular import read_table
 from ._common import Model, label_indices, load_model
 
@@ -25,8 +26,14 @@ def run(args: argparse.Namespace) -> int:
         from .. import plots
     except ImportError as error:  # pragma: no cover - plots imports matplotlib lazily
         raise CommandError(str(error)) from None
-    model = load_model(args.model)
     prefix = args.prefix or str(Path(args.model).with_suffix(""))
+    paths = {
+        f"the {kind} plot (--prefix {prefix})": f"{prefix}-{kind}.png"
+        for kind in ("loss", "network", "boundary")
+        if kind != "boundary" or args.data is not None
+    }
+    check_outputs(paths, [args.model, args.data])
+    model = load_model(args.model)
     weights = [layer.weights.value for layer in model.network.layers if hasattr(layer, "weights")]
     written = []
     try:

@@ -6,6 +6,7 @@ import argparse
 
 import pandas as pd
 
+from ..output_paths import check_outputs
 from ..tabular import read_table
 from ._common import load_model, predicted_labels, write_csv
 
@@ -18,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs({"-o": args.output}, [args.model, args.data])
     model = load_model(args.model)
     features = read_table(args.data)
     answer = model.outputs(features)

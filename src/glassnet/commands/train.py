@@ -9,18 +9,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import os
 import sys
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..cli import CommandError
+from ..cli import CommandError, Interrupted
 from ..io import save_network
 from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
+from ..output_paths import check_outputs
 from ..table_memory import check_training_memory
 from ..tabular import Preprocessor, infer_task, read_table, split_target
 from ..training import TrainingDiverged
@@ -35,6 +37,8 @@ from ._common import (
     warnings_to_stderr,
 )
 from ._loop import TrainingRun
+from .drop import check_drop, drop_names
+from .interrupt import NOTHING_WRITTEN, kept_message, sigint_deferred
 
 DEFAULT_OUT = "model.safetensors"
 
@@ -71,6 +75,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     _check_options(args)  # option errors come before any work on the data
     optimizer = _optimizer(args)
+    out = DEFAULT_OUT if args.out is None else args.out
+    plot = os.path.splitext(out)[0] + "-loss.png" if args.plot is None else args.plot
+    check_outputs({"--out": out, "--plot": plot}, [args.data])
+    try:
+        setup = _prepare(args)
+        run_ = TrainingRun(setup.network, optimizer, args)
+        run_.fit(setup.x[setup.train], setup.targets[setup.train])
+    except KeyboardInterrupt:  # start-up: reading the data, preprocessing
+        raise Interrupted(NOTHING_WRITTEN) from None
+    except TrainingDiverged as error:
+        epoch = len(run_.history["loss"]) + 1
+        raise CommandError(
+            f"training diverged in epoch {epoch} ({error}); no model written: try a smaller "
+            f"--lr than {optimizer.current_learning_rate:g}"
+        ) from None
+    if run_.history["best_epoch"] is None:  # Ctrl-C in the first epoch: no model to keep
+        raise Interrupted(NOTHING_WRITTEN)
+    return _finish(args, setup, run_, out, plot)
+
+
+@dataclass
+class _Setup:
+    """The data as the network sees it, and the untrained network."""
+
+    metadata: dict[str, Any]
+    preprocessor: Preprocessor
+    x: np.ndarray
+    y: pd.Series
+    targets: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+    network: Network
+    source: str
+
+
+def _prepare(args: argparse.Namespace) -> _Setup:
     features, y, source = _load_data(args)
     task = args.task or infer_task(y)
     train_index, test_index = _split(y, task, args)
@@ -81,33 +121,44 @@ def run(args: argparse.Namespace) -> int:
     metadata = _target_metadata(y, task, train_index, args.target or "diagnosis")
     targets = encode_target(y, metadata)
     network = _build_network(x.shape[1], metadata, args)
-    run_ = TrainingRun(network, optimizer, args)
+    return _Setup(metadata, preprocessor, x, y, targets, train_index, test_index, network, source)
+
+
+def _finish(args: argparse.Namespace, setup: _Setup, run_: TrainingRun, out: str, plot: str) -> int:
+    """Metrics, the save, the report and the plot; Ctrl-C here still writes the kept model."""
+    notes: list[str] = []
     try:
-        run_.fit(x[train_index], targets[train_index])
-    except TrainingDiverged as error:
-        epoch = len(run_.history["loss"]) + 1
-        raise CommandError(
-            f"training diverged in epoch {epoch} ({error}); no model written: try a smaller "
-            f"--lr than {optimizer.current_learning_rate:g}"
-        ) from None
-    model = _ModelView(network, metadata)
-    metrics = {
-        "train": _metrics(model, x[train_index], y.iloc[train_index]),
-        "test": _metrics(model, x[test_index], y.iloc[test_index]),
-    }
-    metadata.update(
-        preprocessing=preprocessor.to_json(),
+        metrics = _final_metrics(setup)
+    except KeyboardInterrupt:
+        run_.interrupted, metrics = True, {}
+        notes.append("no metrics (interrupted while computing them)")
+    setup.metadata.update(
+        preprocessing=setup.preprocessor.to_json(),
         history=run_.history,
         metrics=metrics,
-        training={k: v for k, v in vars(args).items() if k != "run"} | {"source": source},
+        training={k: v for k, v in vars(args).items() if k != "run"} | {"source": setup.source},
     )
-    out = args.out or (None if run_.interrupted else DEFAULT_OUT)
-    if out is not None:
-        save_network(out, network, metadata)
-    _report(args, metrics, metadata, out, run_)
-    if out is not None and not run_.interrupted:
-        _loss_plot(args, out, run_.history)
-    return 130 if run_.interrupted else 0
+    with sigint_deferred() as received:  # a file half saved is no file
+        save_network(out, setup.network, setup.metadata)
+    run_.interrupted = run_.interrupted or bool(received)
+    try:
+        _report(args, metrics, setup.metadata, out, run_)
+        if not run_.interrupted:
+            _loss_plot(args, plot, run_.history)
+    except KeyboardInterrupt:
+        run_.interrupted = True
+        notes.append("no loss plot")
+    if run_.interrupted:
+        raise Interrupted(kept_message(run_.history, args.early_stopping, out, notes))
+    return 0
+
+
+def _final_metrics(setup: _Setup) -> dict[str, Any]:
+    model = _ModelView(setup.network, setup.metadata)
+    return {
+        split: _metrics(model, setup.x[rows], setup.y.iloc[rows])
+        for split, rows in (("train", setup.train), ("test", setup.test))
+    }
 
 
 BUNDLED_SOURCE = "sklearn breast cancer"
@@ -124,14 +175,16 @@ def bundled_frame() -> pd.DataFrame:
 
 
 def _load_data(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series, str]:
-    drop = [c.strip() for c in args.drop.split(",") if c.strip()]
+    drop = drop_names(args.drop)
     if args.data is None:
-        features, y = split_target(bundled_frame(), args.target or "diagnosis", drop)
-        return features, y, BUNDLED_SOURCE
-    if not args.target:
+        frame, source = bundled_frame(), BUNDLED_SOURCE
+    elif not args.target:
         raise CommandError("--target is required with a DATA file (the column to predict)")
-    features, y = split_target(read_table(args.data), args.target, drop)
-    return features, y, str(args.data)
+    else:
+        frame, source = read_table(args.data), str(args.data)
+    check_drop(drop, list(frame.columns))
+    features, y = split_target(frame, args.target or "diagnosis", drop)
+    return features, y, source
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -146,6 +199,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CommandError(f"--dropout must be in [0, 1), got {args.dropout}")
     if args.l2 < 0:
         raise CommandError(f"--l2 must be >= 0, got {args.l2}")
+    if not 0 <= args.seed < 2**32:  # what scikit-learn's split accepts
+        raise CommandError(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
     if args.lr is not None and not 0.0 < args.lr < float("inf"):
         raise CommandError(f"--lr must be a positive number, got {args.lr}")
     if args.dropout:
@@ -175,7 +230,10 @@ def _split(y: pd.Series, task: str, args: argparse.Namespace) -> tuple[np.ndarra
             np.arange(len(y)), test_size=args.test_size, random_state=args.seed, stratify=stratify
         )
     except ValueError as error:
-        raise CommandError(f"cannot split {len(y)} rows into train and test: {error}") from None
+        raise CommandError(
+            f"cannot split {len(y)} rows into train and test with --test-size {args.test_size}: "
+            f"{error}"
+        ) from None
     return np.sort(train), np.sort(test)
 
 
@@ -251,21 +309,20 @@ def _metrics(model: _ModelView, x: np.ndarray, y: pd.Series) -> dict[str, Any]:
     return classification_metrics(label_indices(y, model.metadata["classes"], "target"), answer)
 
 
-def _report(args: Any, metrics: dict, metadata: dict, out: str | None, run_: Any) -> None:
+def _report(args: Any, metrics: dict, metadata: dict, out: str, run_: Any) -> None:
     if args.json:
-        print_json({"metrics": metrics, "model": out, "interrupted": run_.interrupted})
+        kept = run_.history["best_epoch"]
+        print_json(
+            {"metrics": metrics, "model": out, "epoch": kept, "interrupted": run_.interrupted}
+        )
         return
     classes = metadata.get("classes", [])
-    print(format_metrics("train", metrics["train"], classes))
-    print(format_metrics("test ", metrics["test"], classes))
-    if run_.interrupted:
-        print("interrupted: kept the best model so far", file=sys.stderr)
-    if out is not None:
-        print(f"model written to {out}")
+    for split, scores in metrics.items():
+        print(format_metrics(f"{split:<5}", scores, classes))
+    print(f"model written to {out}")
 
 
-def _loss_plot(args: argparse.Namespace, out: str, history: dict[str, Any]) -> None:
-    path = args.plot or str(Path(out).with_suffix("")) + "-loss.png"
+def _loss_plot(args: argparse.Namespace, path: str, history: dict[str, Any]) -> None:
     try:
         from ..plots import plot_loss
 
