@@ -80,9 +80,7 @@ def save_network(
     """
     from safetensors.numpy import save
 
-    tensors, architecture = _describe(network)
-    if with_penalties and network.penalties:
-        architecture["penalties"] = penalty_specs(network.penalties)
+    tensors, architecture = architecture_of(network, with_penalties)
     for name, array in (extra_tensors or {}).items():
         if not isinstance(name, str) or "/" not in name or not isinstance(array, np.ndarray):
             raise ValueError(
@@ -102,6 +100,17 @@ def save_network(
     except (TypeError, ValueError) as error:
         raise TypeError(f"metadata must be JSON-serializable, got {error}") from None
     atomic_write_bytes(path, save(tensors, metadata={FORMAT: text}))
+
+
+def architecture_of(
+    network: Network, with_penalties: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The parameters by tensor name and the architecture (as a model file stores it) of
+    ``network``; ``TypeError`` for a layer, loss or penalty no file can hold."""
+    tensors, architecture = _describe(network)
+    if with_penalties and network.penalties:
+        architecture["penalties"] = penalty_specs(network.penalties)
+    return tensors, architecture
 
 
 def _describe(network: Network) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -252,8 +261,8 @@ def _glassnet_document(header: dict[str, Any], source: Path, key: str, what: str
     if type(version) is not int or version not in readable:  # JSON true is no 1
         newer = type(version) is int and version > readable[-1]
         raise ValueError(
-            f"{source} has {what.split()[0]} format version {version!r}; this glassnet reads versions "
-            f"{' and '.join(map(str, readable))}"
+            f"{source} has {what.split()[0]} format version {version!r}; this glassnet reads "
+            f"versions {' and '.join(map(str, readable))}"
             + (" (a newer glassnet wrote it: upgrade glassnet to load it)" if newer else "")
         )
     return document

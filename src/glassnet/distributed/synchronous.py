@@ -34,7 +34,6 @@ from . import _loop
 from ._cluster import (
     Blocks,
     Broadcast,
-    dropout_seed,
     get_client,
     reseed_dropout,
     rows_of,
@@ -112,9 +111,9 @@ def fit(
     blocks = Blocks(network, X, y, sample_weight)
     epochs = check_int(epochs, "epochs")
     hooks = _loop.hooks(callbacks, tol, patience, verbose)
-    state = _loop.start(network, optimizer, rng, checkpoint, epochs)
+    state = _loop.start(network, optimizer, rng, checkpoint, epochs, blocks.n_samples)
     scheme = Synchronous(Broadcast(client, network, retries), blocks)
-    scheme.seed = dropout_seed(network, state.rng)
+    scheme.seed = state.seed
     every = check_int(checkpoint_every, "checkpoint_every")
     return _loop.train(state, scheme, blocks.n_samples, 1, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, callbacks=hooks, checkpoint=checkpoint,
