@@ -184,13 +184,13 @@ def _edit_estimator(path, change):
         (lambda e: e["fitted"].pop("y_type_"), "'estimator.fitted.y_type_': is missing"),
         (lambda e: e["fitted"].__setitem__("classes_", 5), "classes_': must be a list of labels"),
         (lambda e: e["fitted"].__setitem__("t_", None), "t_': must be an integer >= 0, got None"),
-        (lambda e: e["fitted"].__setitem__("n_iter_", "3"), "n_iter_': must be an integer >= 0, got '3'"),
+        (lambda e: e["fitted"].__setitem__("n_iter_", "3"), "n_iter_': must be an integer >= 0"),
         (lambda e: e["fitted"].__setitem__("n_features_in_", 5),
          "n_features_in_': is 5, but the network has 4"),
         (lambda e: e["fitted"].__setitem__("loss_curve_", 5), "loss_curve_': must be a list of"),
-        (lambda e: e["fitted"].__setitem__("validation_scores_", ["x"]), "validation_scores_': must"),
+        (lambda e: e["fitted"].__setitem__("validation_scores_", ["x"]), "scores_': must"),
         (lambda e: e["fitted"].__setitem__("best_loss_", "x"), "best_loss_': must be a number"),
-        (lambda e: e["fitted"].__setitem__("loss_", [1.0]), "'estimator.fitted.loss_': must be a number"),
+        (lambda e: e["fitted"].__setitem__("loss_", [1.0]), "fitted.loss_': must be a"),
         (lambda e: e["fitted"].__setitem__("out_activation_", 1), "out_activation_': must be text"),
         # these loaded, then predict or training failed (AttributeError, AxisError, IndexError)
         (lambda e: e["fitted"].pop("t_"), "'estimator.fitted.t_': is missing"),
@@ -200,7 +200,7 @@ def _edit_estimator(path, change):
          r"4 classes \(multiclass\) make 4 output\(s\), but the network has 3"),
         (lambda e: e["fitted"].__setitem__("classes_", [0, 1]),
          r"2 classes \(multiclass\) make 1 output\(s\)"),
-        (lambda e: e["fitted"].__setitem__("y_type_", "bogus"), "y_type_': must be binary or multiclass"),
+        (lambda e: e["fitted"].__setitem__("y_type_", "bogus"), "y_type_': must be binary"),
     ],
 )  # fmt: skip
 def test_a_malformed_estimator_document_is_one_value_error_naming_the_file(
