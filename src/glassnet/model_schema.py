@@ -29,8 +29,10 @@ import numbers
 from typing import Any
 
 from ._validation import describe
+from .safetensors_checks import memory_problem
 
 TASKS = ("classification", "regression")
+CELL_BYTES = 100  # a pandas object cell: a pointer and a short str
 
 
 class SchemaError(ValueError):
@@ -148,6 +150,12 @@ def _check_preprocessing(preprocessing: Any, network: Any) -> None:
                 _require(entry["scale"] > 0, f"{field}.scale", "positive", entry["scale"])
     if len(set(columns)) != len(columns):
         raise SchemaError("preprocessing", "names a column twice")
+    categories = [len(c["categories"]) for c in preprocessing["categorical"]]
+    # rebuilding the encoder fits it on a frame of (most categories) x (columns) cells
+    cells = max(categories, default=2) * len(columns)
+    problem = memory_problem(CELL_BYTES * cells, f"rebuilding it ({cells} cells)")
+    if problem:
+        raise SchemaError("preprocessing", problem)
     if width != network.n_inputs:
         raise SchemaError(
             "preprocessing",

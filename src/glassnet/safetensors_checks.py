@@ -129,12 +129,20 @@ def physical_memory() -> int | None:
 def check_memory(needed: int, cause: str, source: Any) -> None:
     """Refuse, before allocating, what cannot fit in memory: one line naming the cause and
     the size. ``needed`` is an estimate in bytes."""
+    problem = memory_problem(needed, cause)
+    if problem:
+        raise ValueError(f"{source}: {problem}")
+
+
+def memory_problem(needed: int, cause: str) -> str | None:
+    """Why ``needed`` bytes (for ``cause``) cannot be allocated here, or None."""
     memory = physical_memory()
     if memory is not None and needed > memory:
-        raise ValueError(
-            f"{source}: {cause} would need about {_size(needed)}, more than this machine's "
-            f"memory ({_size(memory)}); not loaded"
+        return (
+            f"{cause} would need about {_size(needed)}, more than this machine's memory "
+            f"({_size(memory)}); not loaded"
         )
+    return None
 
 
 def _size(n: float) -> str:
