@@ -157,3 +157,22 @@ def test_files_written_by_earlier_versions_still_load(path):
 
 def test_the_earlier_files_are_all_there():
     assert len(EARLIER_FILES) == 18  # 3 train models x 4 commits, 2 estimators x 3 commits
+
+
+def test_categories_that_would_not_fit_in_memory_are_refused_before_rebuilding(
+    trained, tmp_path, monkeypatch
+):
+    """Rebuilding the encoder fits it on (most categories) x (columns) cells: estimated and
+    compared with the machine's memory before anything is allocated."""
+    from glassnet import safetensors_checks
+
+    path = _edited(trained, tmp_path, lambda metadata: None)
+    assert load_network(path)  # fits
+    parameters = sum(p.value.size for p in load_network(path)[0].all_parameters())
+    # enough for the parameters (3 x 8 bytes each), not for 100 bytes x 2 cells x 2 columns
+    monkeypatch.setattr(safetensors_checks, "physical_memory", lambda: 24 * parameters + 1)
+    monkeypatch.setattr("glassnet.model_schema.CELL_BYTES", 24 * parameters, raising=True)
+    with pytest.raises(
+        ValueError, match=r"metadata field 'preprocessing': rebuilding it \(4 cells\)"
+    ):
+        load_network(path)

@@ -31,15 +31,21 @@ MAX_DEPTH = 32  # a model file's JSON is < 10 levels deep; Python's reader recur
 ITEM_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "U16": 2, "I16": 2,
               "F16": 2, "BF16": 2, "U32": 4, "I32": 4, "F32": 4, "U64": 8, "I64": 8,
               "F64": 8}  # fmt: skip
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)  # a JSON string, escapes included
-_OPEN, _CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
+# a JSON string, escapes included (possessive: no backtracking stack on a long string)
+_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_CHUNK = 1 << 16
+_STEPS = bytes(1 if c in b"[{" else 255 if c in b"]}" else 0 for c in range(256))
 
 
 def json_depth(text: str) -> int:
     """How deeply ``text``'s arrays and objects nest (brackets inside strings not counted)."""
-    skeleton = np.frombuffer(_STRING.sub("", text).encode(), np.uint8)
-    steps = np.isin(skeleton, _OPEN).astype(np.int64) - np.isin(skeleton, _CLOSE)
-    return int(np.cumsum(steps).max(initial=0))
+    skeleton = _STRING.sub("", text).encode("utf-8", "replace").translate(_STEPS)
+    steps = np.frombuffer(skeleton, np.int8)  # +1 opens, -1 closes, 0 anything else
+    depth = deepest = 0
+    for start in range(0, steps.size, _CHUNK):  # in chunks: a few bytes per character at most
+        levels = np.cumsum(steps[start : start + _CHUNK], dtype=np.int32) + depth
+        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
 
 
 def loads(text: str | bytes, what: str) -> Any:
