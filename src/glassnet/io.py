@@ -52,7 +52,7 @@ from .layers import Dense, Dropout
 from .losses import LOSSES, get_loss
 from .network import Network
 from .regularizers import penalties_from_specs, penalty_specs
-from .safetensors_checks import check_entries, check_memory, loads, read_header
+from .safetensors_checks import check_memory, loads, read_checked_header
 
 FORMAT = "glassnet"
 FORMAT_VERSION = 2  # the newest this glassnet writes; see the module docstring
@@ -189,7 +189,7 @@ def read_glassnet_file(
     ``what`` names the kind of file in messages ("model file", "checkpoint")."""
     if not source.is_file():
         raise ValueError(f"{what} {str(source)!r} does not exist")
-    header = _read_header(source, what)
+    header = read_checked_header(source, what)
     document = _glassnet_document(header, source, key, what)
     architecture = document.get("architecture")
     if not isinstance(architecture, dict):
@@ -208,36 +208,6 @@ def read_glassnet_file(
     except Exception as error:  # safetensors raises its own error types
         raise ValueError(f"{source}: corrupt {what} ({_first_line(error)})") from None
     return document, tensors
-
-
-def _read_header(source: Path, what: str) -> dict[str, Any]:
-    """The safetensors JSON header, its entries checked (:func:`check_entries`)."""
-    with source.open("rb") as file:
-        start = file.read(8)
-    length, raw = read_header(source, start)
-    if length < 0:
-        raise ValueError(f"{source} {_foreign(start, what)}")
-    try:
-        header = loads(raw, "the header")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError(f"{source} {_foreign(start, what)}") from None
-    except ValueError as error:  # nested too deeply
-        raise ValueError(f"{source}: {error}; not a glassnet {what}") from None
-    if not isinstance(header, dict):
-        raise ValueError(f"{source} is not a safetensors {what} (bad header)")
-    problem = check_entries(header, source.stat().st_size - 8 - length)
-    if problem:
-        raise ValueError(f"{source} is not an intact {what}: {problem}")
-    return header
-
-
-def _foreign(start: bytes, what: str) -> str:
-    """Why a file whose header does not parse was refused (it is never unpickled)."""
-    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return f"is a pickle, not a safetensors {what} (pickles can run code; not loaded)"
-    if start[:2] == b"PK":
-        return f"is a zip archive (a PyTorch checkpoint?), not a safetensors {what}"
-    return f"is not a safetensors {what}, or is truncated"
 
 
 def _glassnet_document(header: dict[str, Any], source: Path, key: str, what: str) -> dict[str, Any]:

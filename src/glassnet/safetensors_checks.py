@@ -124,6 +124,37 @@ def read_header(source: Path, start: bytes) -> tuple[int, bytes]:
         return length, file.read(length)
 
 
+def read_checked_header(source: Path, what: str) -> dict[str, Any]:
+    """The JSON header of the safetensors file ``source``, its entries checked
+    (:func:`check_entries`); ``ValueError`` naming ``source`` (a ``what``: "model file")."""
+    with source.open("rb") as file:
+        start = file.read(8)
+    length, raw = read_header(source, start)
+    if length < 0:
+        raise ValueError(f"{source} {_foreign(start, what)}")
+    try:
+        header = loads(raw, "the header")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{source} {_foreign(start, what)}") from None
+    except ValueError as error:  # nested too deeply
+        raise ValueError(f"{source}: {error}; not a glassnet {what}") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{source} is not a safetensors {what} (bad header)")
+    problem = check_entries(header, source.stat().st_size - 8 - length)
+    if problem:
+        raise ValueError(f"{source} is not an intact {what}: {problem}")
+    return header
+
+
+def _foreign(start: bytes, what: str) -> str:
+    """Why a file whose header does not parse was refused (it is never unpickled)."""
+    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return f"is a pickle, not a safetensors {what} (pickles can run code; not loaded)"
+    if start[:2] == b"PK":
+        return f"is a zip archive (a PyTorch checkpoint?), not a safetensors {what}"
+    return f"is not a safetensors {what}, or is truncated"
+
+
 def physical_memory() -> int | None:
     """The machine's memory in bytes; None where the system does not say (then unchecked)."""
     try:
