@@ -97,7 +97,8 @@ def _entry_problem(info: Any) -> str | None:
         return "must hold exactly dtype, shape and data_offsets"
     dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
     if not isinstance(dtype, str) or dtype not in ITEM_BYTES:
-        return "has an unknown dtype"
+        shown = describe_name(dtype) if isinstance(dtype, str) else repr(dtype)[:40]
+        return f"has an unknown dtype {shown}"
     if not isinstance(shape, list) or len(shape) > 8 or not all(map(_is_count, shape)):
         return "has a shape that is not a list of non-negative integers"
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(map(_is_count, offsets)):
