@@ -176,3 +176,17 @@ def test_categories_that_would_not_fit_in_memory_are_refused_before_rebuilding(
         ValueError, match=r"metadata field 'preprocessing': rebuilding it \(4 cells\)"
     ):
         load_network(path)
+
+
+def test_entries_a_later_glassnet_may_add_to_history_and_training_still_load(trained, tmp_path):
+    """The schema is strict on what each field means, not on plain entries it does not know
+    (a newer `glassnet train` recording ``history.interrupted`` must not break older readers)."""
+
+    def add(metadata: dict) -> None:
+        metadata["history"]["interrupted"] = True
+        metadata["history"]["kept_epoch"] = 2
+        metadata["training"]["new_option"] = [1, "two"]
+        metadata["notes"] = {"anything": ["the user's own"]}
+
+    _, metadata = load_network(_edited(trained, tmp_path, add))
+    assert metadata["history"]["interrupted"] is True and metadata["notes"]

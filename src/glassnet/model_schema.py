@@ -77,6 +77,11 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | bool) or is_real(value)
 
 
+def _plain(value: Any) -> bool:
+    """A scalar or a list of scalars: what a command-line option or a count is."""
+    return _scalar(value) or (isinstance(value, list) and all(map(_scalar, value)))
+
+
 # ----------------------------------------------------------------------------- glassnet train
 def check_train_metadata(metadata: dict[str, Any], network: Any) -> None:
     """The fields ``glassnet train`` writes, against ``network``."""
@@ -96,8 +101,7 @@ def check_train_metadata(metadata: dict[str, Any], network: Any) -> None:
     training = metadata.get("training", {})
     _require(isinstance(training, dict), "training", "a JSON object", training)
     for key, value in training.items():
-        plain = _scalar(value) or (isinstance(value, list) and all(map(_scalar, value)))
-        _require(plain, f"training.{key}", "a number, text or a list of them", value)
+        _require(_plain(value), f"training.{key}", "a number, text or a list of them", value)
 
 
 def _check_classes(classes: Any, network: Any) -> None:
@@ -175,14 +179,18 @@ def _check_column(entry: dict[str, Any], field: str) -> int:
 
 
 def _check_history(history: Any) -> None:
+    """``loss`` and ``val_loss`` curves, ``best_epoch``; any other entry (a later glassnet's)
+    a plain value or a list of them."""
     _require(isinstance(history, dict), "history", "a JSON object", history)
     for key, value in history.items():
         if key == "best_epoch":
             ok = value is None or (type(value) is int and value >= 1)
             _require(ok, "history.best_epoch", "an epoch number or null", value)
-        else:
+        elif key in ("loss", "val_loss"):
             curve = isinstance(value, list) and all(v is None or is_real(v) for v in value)
             _require(curve, f"history.{key}", "a list of numbers", value)
+        else:
+            _require(_plain(value), f"history.{key}", "a number, text or a list of them", value)
 
 
 def _check_metrics(metrics: Any, n_classes: int) -> None:
