@@ -191,3 +191,10 @@ def test_what_a_checkpoint_cannot_hold_is_refused_before_training(tmp_path):
     with pytest.raises(TypeError, match="learning rate, never code"):
         _loop.start(network(), gn.SGD(lambda step: 0.1), 0, path, 3, 20)
     assert not path.exists()
+
+
+def test_a_folder_at_the_checkpoint_path_is_named_as_a_folder(tmp_path):
+    folder = tmp_path / "run.ckpt"
+    folder.mkdir()
+    with pytest.raises(ValueError, match=r"checkpoint '.*run.ckpt' is a directory"):
+        _loop.start(network(), None, 0, folder, 3, 20)

@@ -188,7 +188,9 @@ def read_glassnet_file(
     version, the tensors against its ``"architecture"``, and that they fit in memory.
     ``what`` names the kind of file in messages ("model file", "checkpoint")."""
     if not source.is_file():
-        raise ValueError(f"{what} {str(source)!r} does not exist")
+        kind = "is a directory" if source.is_dir() else "is not a regular file"
+        problem = kind if source.exists() else "does not exist"
+        raise ValueError(f"{what} {str(source)!r} {problem}")
     header = read_checked_header(source, what)
     document = _glassnet_document(header, source, key, what)
     architecture = document.get("architecture")
