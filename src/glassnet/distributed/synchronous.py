@@ -95,9 +95,12 @@ def fit(
         of the weights and the block, so a retried step gives the same result.
     checkpoint : path, optional
         Every ``checkpoint_every`` epochs the network, optimizer, history and random state are
-        written there (to a temporary file, then renamed). If the file exists when ``fit``
-        starts, training resumes from it: ``network`` takes the saved layers and optimizer.
-        (Callbacks, including the ``tol`` rule, start afresh on resume.)
+        written there (a safetensors file, never a pickle: :mod:`.checkpoint`; to a temporary
+        file, then renamed). If the file exists when ``fit`` starts, training resumes from it:
+        ``network`` gets the saved parameter values and the saved optimizer is used (or
+        ``optimizer``, given the saved state). A checkpoint of another architecture,
+        optimizer or data shape is refused (``ValueError`` naming what differs). Callbacks,
+        including the ``tol`` rule, start afresh on resume.
     connect_timeout : float
         Seconds to wait when ``client`` is an address.
 
