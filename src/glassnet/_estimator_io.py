@@ -11,7 +11,10 @@ or a ``warm_start`` fit after loading gives bit for bit what it gives on the est
 saved. A file written before glassnet saved that state still loads; training continues from it
 with a fresh optimizer.
 
-Loading checks the saved params against the saved network, which training continues on:
+Reading the file checks its fitted attributes against the saved network (their kinds, sizes,
+labels against outputs: :func:`glassnet.model_schema.check_estimator_document`, the schema every
+model-file reader shares). Loading then checks the saved params against the saved network,
+which training continues on:
 ``hidden_layer_sizes``, ``activation``, ``output_activation``, ``dropout`` (layers and
 rates), ``dtype`` and ``loss`` must describe it (a ValueError names the file and the first
 that disagrees).
