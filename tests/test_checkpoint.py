@@ -198,3 +198,11 @@ def test_a_folder_at_the_checkpoint_path_is_named_as_a_folder(tmp_path):
     folder.mkdir()
     with pytest.raises(ValueError, match=r"checkpoint '.*run.ckpt' is a directory"):
         _loop.start(network(), None, 0, folder, 3, 20)
+
+
+def test_a_checkpoint_given_as_a_model_file_is_named_as_a_checkpoint(tmp_path):
+    from glassnet.io import load_network
+
+    path = saved(tmp_path)
+    with pytest.raises(ValueError, match="is a glassnet Dask checkpoint, not a glassnet model"):
+        load_network(path)
