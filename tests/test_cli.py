@@ -278,7 +278,7 @@ def test_model_with_malformed_preprocessing_is_refused(tmp_path, table, capsys):
     capsys.readouterr()
     assert main(["predict", str(model), str(table), "-o", str(tmp_path / "p.csv")]) == 2
     err = capsys.readouterr().err
-    assert "preprocessing is malformed" in err and err.count("\n") == 1
+    assert "metadata field 'preprocessing.numeric[0]'" in err and err.count("\n") == 1
     assert not (tmp_path / "p.csv").exists()
 
 

@@ -162,6 +162,66 @@ def test_checkpoint_and_resume_continue_exactly(client, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["train.ckpt"]  # no temporary left behind
 
 
+def test_resuming_a_run_with_dropout_draws_the_same_masks(client, tmp_path):
+    """The workers' dropout seed is in the checkpoint (it is drawn once per run)."""
+    x, y = regression_data(60)
+    dx, dy = da.from_array(x, chunks=(30, 3)), da.from_array(y, chunks=(30, 1))
+
+    def dropped() -> gn.Network:
+        return gn.Network([gn.Dense(3, 5, "tanh", rng=1), gn.Dropout(0.3),
+                           gn.Dense(5, 1, "identity", rng=2)], loss="mse")  # fmt: skip
+
+    options = {"batch_size": 20, "rng": 3}
+    straight = dropped()
+    expected = gd.fit(straight, dx, dy, client, optimizer=gn.Adam(0.01), epochs=3, **options)
+    path = tmp_path / "train.ckpt"
+    gd.fit(dropped(), dx, dy, client, optimizer=gn.Adam(0.01), epochs=1, checkpoint=path,
+           **options)  # fmt: skip
+    resumed = dropped()
+    history = gd.fit(resumed, dx, dy, client, epochs=3, checkpoint=path, **options)
+    assert history.loss == expected.loss  # bit for bit
+    assert all(np.array_equal(a, b) for a, b in
+               zip(resumed.get_weights(), straight.get_weights(), strict=True))  # fmt: skip
+
+
+def test_a_crafted_pickle_checkpoint_is_refused_without_running_it(client, tmp_path):
+    """issue 15: ``fit(..., checkpoint="run.ckpt")`` unpickled the file: a crafted one ran code."""
+    marker = tmp_path / "ran"
+    path = tmp_path / "run.ckpt"
+    path.write_bytes(pickle.dumps(_Touch(str(marker))))
+    network = regressor()
+    before = network.get_weights()
+    x = da.zeros((4, 3), chunks=2)
+    with pytest.raises(ValueError, match="is a pickle, not a safetensors checkpoint"):
+        gd.fit(network, x, x[:, :1], client, checkpoint=path)
+    assert not marker.exists()
+    assert_same_network(network, _with_weights(before))
+
+
+def test_a_checkpoint_of_another_network_is_refused_naming_the_difference(client, tmp_path):
+    """issue 15: a checkpoint of another network silently replaced the caller's network."""
+    x, y = regression_data(60)
+    dx, dy = da.from_array(x, chunks=(30, 3)), da.from_array(y, chunks=(30, 1))
+    path = tmp_path / "run.ckpt"
+    gd.fit(regressor(), dx, dy, client, epochs=1, checkpoint=path)
+    other = gn.Network([gn.Dense(3, 7, "relu", rng=1), gn.Dense(7, 1, "identity", rng=2)],
+                       loss="mse")  # fmt: skip
+    before = other.get_weights()
+    with pytest.raises(ValueError, match=r"layers\[0\].activation: 'tanh' saved, 'relu' now"):
+        gd.fit_averaged(other, dx, dy, client, epochs=2, checkpoint=path)
+    assert all(np.array_equal(a, b) for a, b in zip(other.get_weights(), before, strict=True))
+
+
+class _Touch:
+    """Unpickling this creates a file: the proof that a loader ran a pickle."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.path}",))
+
+
 def test_a_failed_checkpoint_write_keeps_the_last_checkpoint(client, tmp_path, monkeypatch):
     x, y = regression_data(60)
     dx, dy = da.from_array(x, chunks=(30, 3)), da.from_array(y, chunks=(30, 1))

@@ -178,29 +178,29 @@ def _edit_estimator(path, change):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda e: e.__setitem__("params", []), "params must be a JSON object, got"),
-        (lambda e: e.__setitem__("fitted", []), "fitted must be a JSON object, got"),
-        (lambda e: e.pop("fitted"), "missing entry 'fitted'"),
-        (lambda e: e["fitted"].pop("y_type_"), "missing entry 'y_type_'"),
-        (lambda e: e["fitted"].__setitem__("classes_", 5), r"malformed \("),
-        (lambda e: e["fitted"].__setitem__("t_", None), "t_ must be an integer"),
-        (lambda e: e["fitted"].__setitem__("n_iter_", "3"), "n_iter_ must be an integer"),
+        (lambda e: e.__setitem__("params", []), "'estimator.params': must be a JSON object, got"),
+        (lambda e: e.__setitem__("fitted", []), "'estimator.fitted': must be a JSON object, got"),
+        (lambda e: e.pop("fitted"), "'estimator.fitted': must be a JSON object, got None"),
+        (lambda e: e["fitted"].pop("y_type_"), "'estimator.fitted.y_type_': is missing"),
+        (lambda e: e["fitted"].__setitem__("classes_", 5), "classes_': must be a list of labels"),
+        (lambda e: e["fitted"].__setitem__("t_", None), "t_': must be an integer >= 0, got None"),
+        (lambda e: e["fitted"].__setitem__("n_iter_", "3"), "n_iter_': must be an integer >= 0"),
         (lambda e: e["fitted"].__setitem__("n_features_in_", 5),
-         "n_features_in_ is 5, but the saved network has 4"),
-        (lambda e: e["fitted"].__setitem__("loss_curve_", 5), "loss_curve_ must be a list of"),
-        (lambda e: e["fitted"].__setitem__("validation_scores_", ["x"]), "validation_scores_ must"),
-        (lambda e: e["fitted"].__setitem__("best_loss_", "x"), "could not convert"),
-        (lambda e: e["fitted"].__setitem__("loss_", [1.0]), "loss_ must be a number"),
-        (lambda e: e["fitted"].__setitem__("out_activation_", 1), "out_activation_ must be text"),
+         "n_features_in_': is 5, but the network has 4"),
+        (lambda e: e["fitted"].__setitem__("loss_curve_", 5), "loss_curve_': must be a list of"),
+        (lambda e: e["fitted"].__setitem__("validation_scores_", ["x"]), "scores_': must"),
+        (lambda e: e["fitted"].__setitem__("best_loss_", "x"), "best_loss_': must be a number"),
+        (lambda e: e["fitted"].__setitem__("loss_", [1.0]), "fitted.loss_': must be a"),
+        (lambda e: e["fitted"].__setitem__("out_activation_", 1), "out_activation_': must be text"),
         # these loaded, then predict or training failed (AttributeError, AxisError, IndexError)
-        (lambda e: e["fitted"].pop("t_"), "missing entry 't_'"),
-        (lambda e: e["fitted"].pop("classes_"), "missing entry 'classes_'"),
-        (lambda e: e["fitted"].__setitem__("loss_curve_", None), "loss_curve_ must be a list"),
+        (lambda e: e["fitted"].pop("t_"), "'estimator.fitted.t_': is missing"),
+        (lambda e: e["fitted"].pop("classes_"), "'estimator.fitted.classes_': is missing"),
+        (lambda e: e["fitted"].__setitem__("loss_curve_", None), "loss_curve_': must be a list"),
         (lambda e: e["fitted"].__setitem__("classes_", [0, 1, 2, 3]),
-         r"4 classes \(multiclass\) make a network of 4 outputs, but the saved network has 3"),
+         r"4 classes \(multiclass\) make 4 output\(s\), but the network has 3"),
         (lambda e: e["fitted"].__setitem__("classes_", [0, 1]),
-         r"2 classes \(multiclass\) make a network of 1 outputs"),
-        (lambda e: e["fitted"].__setitem__("y_type_", "bogus"), "y_type_ 'bogus' with classes_"),
+         r"2 classes \(multiclass\) make 1 output\(s\)"),
+        (lambda e: e["fitted"].__setitem__("y_type_", "bogus"), "y_type_': must be binary"),
     ],
 )  # fmt: skip
 def test_a_malformed_estimator_document_is_one_value_error_naming_the_file(
@@ -216,7 +216,7 @@ def test_a_malformed_estimator_document_is_one_value_error_naming_the_file(
     with pytest.raises(ValueError, match=message) as caught:
         MLPClassifier.load(path)
     text = str(caught.value)
-    assert text.startswith(f"{path}: the saved estimator is malformed (") and "\n" not in text
+    assert text.startswith(f"{path}: metadata field 'estimator.") and "\n" not in text
     assert caught.value.__suppress_context__
 
 

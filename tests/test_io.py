@@ -149,7 +149,7 @@ def _future_version(header):
     ("change", "message"),
     [
         (_set_shape, "tensor layers.0.weights should be F64"),
-        (_set_dtype, "truncated or has extra bytes|should be F64"),
+        (_set_dtype, "data_offsets that disagree with its shape and dtype"),
         (_drop_metadata, "not a glassnet model"),
         (_change_architecture, "should be F64 \\[3, 5\\]"),
         (_future_version, "version 99"),

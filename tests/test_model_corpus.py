@@ -87,6 +87,13 @@ def _announce_huge(header: dict) -> None:
     }
 
 
+def _deep_header(depth: int) -> bytes:
+    """A valid file whose header also holds a list nested ``depth`` deep: Python's JSON reader
+    recurses, so parsing it would end in RecursionError, not a ValueError."""
+    raw = json.dumps(HEADER).encode()[:-1] + b', "x": ' + b"[" * depth + b"]" * depth + b"}"
+    return struct.pack("<Q", len(raw)) + raw + BODY
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -152,6 +159,18 @@ CORPUS: dict[str, bytes] = {
     "multi-GB-body-announced-by-offsets": _edit(
         _set("layers.2.weights", "data_offsets", [88, 88 + 5 * 2**30])
     ),
+    # issue 15: header numbers that are not integers, and nesting deeper than any real file
+    "shape-float-numbers": _edit(_set("layers.0.weights", "shape", [3.0, 4.0])),
+    "shape-true-for-one": _edit(_set("layers.0.bias", "shape", [True])),
+    "shape-text-numbers": _edit(_set("layers.0.weights", "shape", ["3", "4"])),
+    "offsets-float-numbers": _edit(_set("layers.0.weights", "data_offsets", [0.0, 96.0])),
+    "offsets-three-numbers": _edit(_set("layers.0.weights", "data_offsets", [0, 96, 96])),
+    "tensor-entry-extra-key": _edit(_set("layers.0.bias", "extra", 1)),
+    "header-nested-100000-deep": _deep_header(100_000),
+    "metadata-nested-100000-deep": _edit(
+        lambda h: h["__metadata__"].__setitem__("glassnet", "[" * 100_000 + "]" * 100_000)
+    ),
+    "metadata-not-text": _edit(lambda h: h["__metadata__"].__setitem__("other", 5)),
     "pickle-that-runs-code": PICKLE,
     "pickle-protocol-5": pickle.dumps({"w": _RunsCode()}, protocol=5),
     "zip-torch-checkpoint-with-pickle": _zip({"archive/data.pkl": PICKLE, "archive/version": b"3"}),
@@ -236,3 +255,42 @@ def test_a_save_round_trip_of_every_dtype_still_loads(tmp_path) -> None:
         network = gn.Network([gn.Dense(2, 2, rng=0)], dtype=dtype)
         save_network(tmp_path / "m.safetensors", network)
         assert load_network(tmp_path / "m.safetensors")[0].dtype == np.dtype(dtype)
+
+
+def test_a_file_announcing_more_than_the_memory_is_refused_before_allocating(tmp_path) -> None:
+    """issue 15: sizes a file declares are compared with the machine's memory first. A sparse
+    file holds a header and tensors tiling it exactly, so only the memory check can refuse it."""
+    from glassnet.safetensors_checks import physical_memory
+
+    memory = physical_memory()
+    if memory is None:
+        pytest.skip("this system does not report its memory")
+    n = int((memory / 8) ** 0.5) + 1  # an n x n float64 weight alone exceeds the memory
+    header = json.loads(json.dumps(HEADER))
+    document = json.loads(header["__metadata__"]["glassnet"])
+    document["architecture"]["layers"] = [
+        {"type": "Dense", "n_inputs": n, "n_outputs": n, "activation": "tanh", "train_bias": True}
+    ]
+    header = {
+        "__metadata__": {"glassnet": json.dumps(document)},
+        "layers.0.weights": {"dtype": "F64", "shape": [n, n], "data_offsets": [0, 8 * n * n]},
+        "layers.0.bias": {
+            "dtype": "F64",
+            "shape": [n],
+            "data_offsets": [8 * n * n, 8 * n * n + 8 * n],
+        },
+    }
+    raw = json.dumps(header).encode()
+    path = tmp_path / "huge.safetensors"
+    with path.open("wb") as file:
+        file.write(struct.pack("<Q", len(raw)) + raw)
+        file.truncate(8 + len(raw) + 8 * n * n + 8 * n)  # sparse: no disk space used
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"more than this machine's memory") as error:
+            load_network(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(error.value) and f"{n * n + n} parameters" in str(error.value)
+    assert peak < 2**20

@@ -11,7 +11,10 @@ or a ``warm_start`` fit after loading gives bit for bit what it gives on the est
 saved. A file written before glassnet saved that state still loads; training continues from it
 with a fresh optimizer.
 
-Loading checks the saved params against the saved network, which training continues on:
+Reading the file checks its fitted attributes against the saved network (their kinds, sizes,
+labels against outputs: :func:`glassnet.model_schema.check_estimator_document`, the schema every
+model-file reader shares). Loading then checks the saved params against the saved network,
+which training continues on:
 ``hidden_layer_sizes``, ``activation``, ``output_activation``, ``dropout`` (layers and
 rates), ``dtype`` and ``loss`` must describe it (a ValueError names the file and the first
 that disagrees).
@@ -28,29 +31,14 @@ import os
 from typing import Any
 
 import numpy as np
-from sklearn.base import is_classifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimator_architecture import check_architecture
 from ._estimator_state import restore_training_state, training_state
-from ._validation import check_int, describe
+from ._validation import describe
 from .io import read_model_file, save_network
-
-FITTED = (
-    "n_iter_",
-    "t_",
-    "n_outputs_",
-    "out_activation_",
-    "n_features_in_",
-    "loss_",
-    "best_loss_",
-    "best_validation_score_",
-    "loss_curve_",
-    "validation_scores_",
-    "validation_loss_curve_",
-)
-_NUMBERS = {"loss_", "best_loss_", "best_validation_score_"}  # may be ±inf: saved as text
+from .model_schema import FITTED, NUMBERS
 
 
 def save_estimator(path: str | os.PathLike[str], estimator: Any) -> None:
@@ -66,7 +54,7 @@ def save_estimator(path: str | os.PathLike[str], estimator: Any) -> None:
     fitted: dict[str, Any] = {
         name: _plain(getattr(estimator, name)) for name in FITTED if hasattr(estimator, name)
     }
-    for name in _NUMBERS:
+    for name in NUMBERS:
         if isinstance(fitted.get(name), float) and not math.isfinite(fitted[name]):
             fitted[name] = repr(fitted[name])
     if hasattr(estimator, "feature_names_in_"):
@@ -111,13 +99,12 @@ def _restore(cls: type, document: dict[str, Any], network: Any) -> Any:
     for name, entry in (("params", params), ("fitted", fitted)):
         if not isinstance(entry, dict):
             raise TypeError(f"{name} must be a JSON object, got {describe(entry)}")
-    estimator = cls(**_unplain_params(params))
-    _check_fitted(fitted, network, is_classifier(estimator))
+    estimator = cls(**_unplain_params(params))  # fitted was checked by model_schema
     estimator.network_ = network
     network.penalties = estimator._make_penalties()
     for name in FITTED:
         value = fitted[name]
-        number = name in _NUMBERS and value is not None
+        number = name in NUMBERS and value is not None
         setattr(estimator, name, float(value) if number else value)
     if "feature_names_in_" in fitted:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
@@ -129,49 +116,10 @@ def _restore(cls: type, document: dict[str, Any], network: Any) -> Any:
     return estimator
 
 
-def _check_fitted(fitted: dict[str, Any], network: Any, classifier: bool) -> None:
-    """Every fitted attribute (save writes them all) of the right kind, and the sizes against
-    the saved network's. KeyError names a missing one."""
-    for name in (*FITTED, "classes_") if classifier else FITTED:
-        if name not in fitted:
-            raise KeyError(name)
-    sizes = {"n_features_in_": network.n_inputs, "n_outputs_": network.n_outputs}
-    for name, minimum in (("n_iter_", 0), ("t_", 0), ("n_features_in_", 1), ("n_outputs_", 1)):
-        value = check_int(fitted[name], name, minimum)
-        if name in sizes and value != sizes[name]:
-            raise ValueError(f"{name} is {value}, but the saved network has {sizes[name]}")
-    if not isinstance(fitted["out_activation_"], str):
-        raise TypeError(f"out_activation_ must be text, got {describe(fitted['out_activation_'])}")
-    for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
-        curve = fitted[name]  # the validation curves are None without early stopping
-        if (curve is None and name == "loss_curve_") or not _is_curve(curve):
-            raise TypeError(f"{name} must be a list of numbers, got {describe(curve)}")
-    for name in _NUMBERS:
-        number = fitted.get(name)
-        if number is not None and not (_is_real(number) or isinstance(number, str)):
-            raise TypeError(f"{name} must be a number, got {describe(number)}")
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_curve(value: Any) -> bool:
-    return value is None or (isinstance(value, list) and all(map(_is_real, value)))
-
-
 def _restore_labels(estimator: Any, fitted: dict[str, Any]) -> None:
-    """The classifier's labels; their number must match the network's outputs (one output for
-    two classes, else one per class or label)."""
+    """The classifier's labels (their kind and number against the network were checked by
+    :func:`glassnet.model_schema.check_estimator_document`)."""
     classes, kind = np.asarray(fitted["classes_"]), fitted["y_type_"]
-    if kind not in ("binary", "multiclass", "multilabel-indicator") or classes.ndim != 1:
-        raise ValueError(f"y_type_ {describe(kind)} with classes_ {describe(fitted['classes_'])}")
-    outputs = classes.size if kind == "multilabel-indicator" or classes.size > 2 else 1
-    if outputs != estimator.network_.n_outputs:
-        raise ValueError(
-            f"{classes.size} classes ({kind}) make a network of {outputs} outputs, but the "
-            f"saved network has {estimator.network_.n_outputs}"
-        )
     if kind == "multilabel-indicator":
         binarizer = LabelBinarizer().fit(np.eye(len(classes), dtype=int))
     else:

@@ -38,8 +38,8 @@ target and renames it, so an interrupted save never leaves a half-written model.
 from __future__ import annotations
 
 import json
+import math
 import os
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,12 @@ from .layers import Dense, Dropout
 from .losses import LOSSES, get_loss
 from .network import Network
 from .regularizers import penalties_from_specs, penalty_specs
+from .safetensors_checks import check_memory, loads, read_checked_header
 
 FORMAT = "glassnet"
 FORMAT_VERSION = 2  # the newest this glassnet writes; see the module docstring
 READABLE_VERSIONS = (1, 2)
-MAX_HEADER_BYTES = 64 * 1024 * 1024  # safetensors' own limit is 100 MB; ours is plenty
+CHECKPOINT = "glassnet.dask_checkpoint"  # the key of a Dask checkpoint's JSON document
 _LOSS_OPTIONS = ("delta", "from_logits")  # constructor arguments a loss may carry
 
 
@@ -79,9 +80,7 @@ def save_network(
     """
     from safetensors.numpy import save
 
-    tensors, architecture = _describe(network)
-    if with_penalties and network.penalties:
-        architecture["penalties"] = penalty_specs(network.penalties)
+    tensors, architecture = architecture_of(network, with_penalties)
     for name, array in (extra_tensors or {}).items():
         if not isinstance(name, str) or "/" not in name or not isinstance(array, np.ndarray):
             raise ValueError(
@@ -101,6 +100,17 @@ def save_network(
     except (TypeError, ValueError) as error:
         raise TypeError(f"metadata must be JSON-serializable, got {error}") from None
     atomic_write_bytes(path, save(tensors, metadata={FORMAT: text}))
+
+
+def architecture_of(
+    network: Network, with_penalties: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The parameters by tensor name and the architecture (as a model file stores it) of
+    ``network``; ``TypeError`` for a layer, loss or penalty no file can hold."""
+    tensors, architecture = _describe(network)
+    if with_penalties and network.penalties:
+        architecture["penalties"] = penalty_specs(network.penalties)
+    return tensors, architecture
 
 
 def _describe(network: Network) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -155,84 +165,76 @@ def read_model_file(
     path: str | os.PathLike[str],
 ) -> tuple[Network, dict[str, Any], dict[str, np.ndarray]]:
     """:func:`load_network`, plus the extra tensors (names holding a ``/``) by name; the
-    caller checks those (only their names and the file's integrity are checked here)."""
+    caller checks those (only their names and the file's integrity are checked here).
+
+    The metadata is checked against the network by :func:`glassnet.model_schema.check_metadata`.
+    """
+    from .model_schema import check_metadata
+
     source = Path(path)
+    document, tensors = read_glassnet_file(source, FORMAT, "model file")
+    network = _build(document["architecture"], tensors, source)
+    metadata = document.get("metadata", {})
+    check_metadata(metadata, network, source)
+    extra = {name: array for name, array in tensors.items() if "/" in name}
+    return network, metadata, extra
+
+
+def read_glassnet_file(
+    source: Path, key: str, what: str
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The JSON document under ``key`` and the tensors of the safetensors file ``source``,
+    after checking the header (:mod:`glassnet.safetensors_checks`), the document's format and
+    version, the tensors against its ``"architecture"``, and that they fit in memory.
+    ``what`` names the kind of file in messages ("model file", "checkpoint")."""
     if not source.is_file():
-        raise ValueError(f"model file {str(source)!r} does not exist")
-    header = _read_header(source)
-    document = _glassnet_document(header, source)
+        kind = "is a directory" if source.is_dir() else "is not a regular file"
+        problem = kind if source.exists() else "does not exist"
+        raise ValueError(f"{what} {str(source)!r} {problem}")
+    header = read_checked_header(source, what)
+    document = _glassnet_document(header, source, key, what)
     architecture = document.get("architecture")
     if not isinstance(architecture, dict):
         raise ValueError(f"{source}: the model's architecture is missing")
     expected = _expected_tensors(architecture, source)
     found = {k: v for k, v in header.items() if k != "__metadata__"}
     _check_tensors(expected, found, source)
+    values = sum(math.prod(shape) for _, shape in expected.values())
+    itemsize = 4 if architecture["dtype"] == "float32" else 8
+    # the values, their gradients and a copy while building: three times the parameters
+    check_memory(3 * values * itemsize, f"the architecture's {values} parameters", source)
     from safetensors.numpy import load_file
 
     try:
         tensors = load_file(source)
     except Exception as error:  # safetensors raises its own error types
-        raise ValueError(f"{source}: corrupt model file ({_first_line(error)})") from None
-    network = _build(architecture, tensors, source)
-    metadata = document.get("metadata", {})
-    extra = {name: array for name, array in tensors.items() if "/" in name}
-    return network, metadata if isinstance(metadata, dict) else {}, extra
+        raise ValueError(f"{source}: corrupt {what} ({_first_line(error)})") from None
+    return document, tensors
 
 
-def _read_header(source: Path) -> dict[str, Any]:
-    """The safetensors JSON header: 8 bytes little-endian length, then that much JSON."""
-    size = source.stat().st_size
-    with source.open("rb") as file:
-        start = file.read(8)
-        length = struct.unpack("<Q", start)[0] if len(start) == 8 else -1
-        if not 0 < length <= min(MAX_HEADER_BYTES, size - 8):
-            raise ValueError(f"{source} {_foreign(start)}")
-        raw = file.read(length)
-    try:
-        header = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError(f"{source} {_foreign(start)}") from None
-    if not isinstance(header, dict):
-        raise ValueError(f"{source} is not a safetensors model file (bad header)")
-    data_bytes = max((_end(info) for k, info in header.items() if k != "__metadata__"), default=0)
-    if 8 + length + data_bytes != size:
-        raise ValueError(f"{source} is truncated or has extra bytes: not an intact model file")
-    return header
-
-
-def _foreign(start: bytes) -> str:
-    """Why a file whose header does not parse was refused (it is never unpickled)."""
-    if start[:1] == b"\x80" and start[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return "is a pickle, not a safetensors model file (pickles can run code; not loaded)"
-    if start[:2] == b"PK":
-        return "is a zip archive (a PyTorch checkpoint?), not a safetensors model file"
-    return "is not a safetensors model file, or is truncated"
-
-
-def _end(info: Any) -> int:
-    try:
-        return int(info["data_offsets"][1])
-    except (TypeError, KeyError, IndexError, ValueError):
-        return -(10**18)  # reported as a size mismatch
-
-
-def _glassnet_document(header: dict[str, Any], source: Path) -> dict[str, Any]:
+def _glassnet_document(header: dict[str, Any], source: Path, key: str, what: str) -> dict[str, Any]:
     metadata = header.get("__metadata__")
-    text = metadata.get(FORMAT) if isinstance(metadata, dict) else None
+    text = metadata.get(key) if isinstance(metadata, dict) else None
     if not isinstance(text, str):
-        raise ValueError(f"{source} is a safetensors file but not a glassnet model")
+        other = {FORMAT: "model file", CHECKPOINT: "Dask checkpoint"}
+        held = [other[k] for k in other if isinstance(metadata, dict) and k in metadata]
+        kind = f"a glassnet {held[0]}" if held else "a safetensors file"
+        raise ValueError(f"{source} is {kind}, not a glassnet {what}")
     try:
-        document = json.loads(text)
+        document = loads(text, "the glassnet metadata")
     except json.JSONDecodeError:
         raise ValueError(f"{source}: the glassnet metadata is not valid JSON") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != key:
         raise ValueError(f"{source}: the glassnet metadata is malformed")
     version = document.get("format_version")
-    if type(version) is not int or version not in READABLE_VERSIONS:  # JSON true is no 1
-        newer = type(version) is int and version > FORMAT_VERSION
+    readable = READABLE_VERSIONS if key == FORMAT else (1,)
+    if type(version) is not int or version not in readable:  # JSON true is no 1
+        newer = type(version) is int and version > readable[-1]
         raise ValueError(
-            f"{source} has model format version {version!r}; this glassnet reads versions "
-            f"{' and '.join(map(str, READABLE_VERSIONS))}"
+            f"{source} has {what.split()[0]} format version {version!r}; this glassnet reads "
+            f"versions {' and '.join(map(str, readable))}"
             + (" (a newer glassnet wrote it: upgrade glassnet to load it)" if newer else "")
         )
     return document

@@ -147,7 +147,7 @@ def test_a_damaged_deflate_block_in_an_idx_file_is_a_value_error(tmp_path) -> No
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda header, doc: header.update({"__metadata__": True}), "not a glassnet model"),
+        (lambda header, doc: header.update({"__metadata__": True}), "__metadata__ is not a map"),
         (lambda header, doc: doc["architecture"].update({"dtype": []}), "architecture is malf"),
     ],
 )

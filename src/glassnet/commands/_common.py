@@ -55,12 +55,18 @@ def warnings_to_stderr() -> Iterator[None]:
 
 
 def load_model(path: str) -> Model:
-    """Load a model file written by ``glassnet train``; ``ValueError`` if it is not one."""
+    """Load a model file written by ``glassnet train``; ``ValueError`` if it is not one.
+
+    Its metadata was checked field by field on reading (:mod:`glassnet.model_schema`)."""
     network, metadata = load_network(path)
     for key in ("task", "preprocessing", "target"):
         if key not in metadata:
             raise ValueError(f"{path} is a glassnet network but not a `glassnet train` model")
-    return Model(network, Preprocessor.from_json(metadata["preprocessing"]), metadata)
+    try:
+        preprocessor = Preprocessor.from_json(metadata["preprocessing"])
+    except ValueError as error:  # the schema let it through: still one line naming the file
+        raise ValueError(f"{path}: {error}") from None
+    return Model(network, preprocessor, metadata)
 
 
 def raw_to_answer(raw: np.ndarray, model: Any) -> np.ndarray:

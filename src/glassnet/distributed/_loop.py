@@ -1,5 +1,5 @@
 """Steps 6 and 7 on the driver, for both schemes: epochs of global batches, the History, the
-callbacks and stopping rule of :func:`glassnet.fit`, and checkpoints.
+callbacks and stopping rule of :func:`glassnet.fit`, and checkpoints (:mod:`.checkpoint`).
 
 A *scheme* turns a group of global batches (row numbers) into their batch losses and updates
 the network and optimizer: synchronous training takes one batch per call, averaging ``K``.
@@ -8,20 +8,19 @@ the network and optimizer: synchronous training takes one batch per call, averag
 from __future__ import annotations
 
 import math
-import os
-import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._files import atomic_write_bytes
 from .._validation import all_finite, as_rng, check_int
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
 from ..optimizers import Optimizer
 from ..stopping import check_stopping
 from ..training import History, TrainingDiverged, fit_callbacks, resolve_optimizer
+from . import checkpoint as _checkpoint
+from ._cluster import dropout_seed
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -39,12 +38,14 @@ class State:
         history: History,
         rng: np.random.Generator,
         epoch: int,
+        seed: int | None = None,
     ) -> None:
         self.network = network
         self.optimizer = optimizer
         self.history = history
         self.rng = rng
         self.epoch = epoch
+        self.seed = seed  # the workers' dropout seed (_cluster.dropout_seed), drawn once
 
 
 def start(
@@ -53,19 +54,26 @@ def start(
     rng: Any,
     checkpoint: Any,
     epochs: int,
+    n_samples: int,
     check: Callable[[Optimizer], None] = lambda optimizer: None,
 ) -> State:
-    """A fresh state, or the one saved at ``checkpoint`` (``network`` takes its layers).
+    """A fresh state, or the one saved at ``checkpoint``, whose parameter values are copied
+    into ``network`` once the file is checked to fit this call (:mod:`.checkpoint`).
 
     ``check`` may refuse the optimizer; it runs before ``network`` is changed.
     """
-    state = State(network, resolve_optimizer(network, optimizer), History(), as_rng(rng), 0)
     if checkpoint is not None and Path(checkpoint).exists():
-        state = load(checkpoint)
-    check(state.optimizer)
-    if state.network is not network:
-        network.__dict__.update(state.network.__dict__)  # the caller's object, resumed
-        state.network = network
+        resumed = _checkpoint.load(checkpoint, network, optimizer, n_samples)
+        check(resumed.optimizer)
+        resumed.apply(network)
+        state = State(network, resumed.optimizer, resumed.history, resumed.rng, resumed.epoch,
+                      resumed.seed)  # fmt: skip
+    else:
+        state = State(network, resolve_optimizer(network, optimizer), History(), as_rng(rng), 0)
+        check(state.optimizer)
+        state.seed = dropout_seed(network, state.rng)
+    if checkpoint is not None:
+        _checkpoint.check_saveable(network, state.optimizer)  # refused now, not after an epoch
     state.history.planned_epochs = epochs
     network.optimizer = state.optimizer  # type: ignore[attr-defined]
     return state
@@ -113,7 +121,7 @@ def train(
             _call(callbacks, "on_epoch_end", view)
             state.epoch += 1
             if checkpoint is not None and state.epoch % checkpoint_every == 0:
-                save(state, checkpoint)
+                _checkpoint.save(state, checkpoint, n_samples)
             if view.stop_training:  # step 6: converged (or a callback said stop)
                 state.history.stopped_early = state.epoch < epochs
                 break
@@ -160,16 +168,3 @@ def check_finite(losses: list[float]) -> None:
 def _call(callbacks: list[Callback], event: str, view: TrainingState) -> None:
     for callback in callbacks:
         getattr(callback, event)(view)
-
-
-def save(state: State, path: str | os.PathLike[str]) -> None:
-    """Write the training state to ``path`` all or nothing (see :func:`atomic_write_bytes`)."""
-    atomic_write_bytes(path, pickle.dumps(state))
-
-
-def load(path: str | os.PathLike[str]) -> State:
-    with open(path, "rb") as file:
-        state = pickle.load(file)  # a file this module wrote (trusted)
-    if not isinstance(state, State):
-        raise ValueError(f"checkpoint: {path} is not a glassnet.dask checkpoint")
-    return state

@@ -38,7 +38,6 @@ from . import _loop
 from ._cluster import (
     Blocks,
     Broadcast,
-    dropout_seed,
     get_client,
     reseed_dropout,
     rows_of,
@@ -93,9 +92,11 @@ def fit_averaged(
     blocks = Blocks(network, X, y, sample_weight)
     epochs, group = check_int(epochs, "epochs"), check_int(local_steps, "local_steps")
     hooks = _loop.hooks(callbacks, tol, patience, verbose)
-    state = _loop.start(network, optimizer, rng, checkpoint, epochs, _check_optimizer)
+    state = _loop.start(
+        network, optimizer, rng, checkpoint, epochs, blocks.n_samples, _check_optimizer
+    )
     scheme = Averaging(Broadcast(client, network, retries), blocks)
-    scheme.seed = dropout_seed(network, state.rng)
+    scheme.seed = state.seed
     every = check_int(checkpoint_every, "checkpoint_every")
     return _loop.train(state, scheme, blocks.n_samples, group, epochs=epochs,
                        batch_size=batch_size, shuffle=shuffle, callbacks=hooks,

@@ -34,7 +34,6 @@ from . import _loop
 from ._cluster import (
     Blocks,
     Broadcast,
-    dropout_seed,
     get_client,
     reseed_dropout,
     rows_of,
@@ -96,9 +95,12 @@ def fit(
         of the weights and the block, so a retried step gives the same result.
     checkpoint : path, optional
         Every ``checkpoint_every`` epochs the network, optimizer, history and random state are
-        written there (to a temporary file, then renamed). If the file exists when ``fit``
-        starts, training resumes from it: ``network`` takes the saved layers and optimizer.
-        (Callbacks, including the ``tol`` rule, start afresh on resume.)
+        written there (a safetensors file, never a pickle: :mod:`.checkpoint`; to a temporary
+        file, then renamed). If the file exists when ``fit`` starts, training resumes from it:
+        ``network`` gets the saved parameter values and the saved optimizer is used (or
+        ``optimizer``, given the saved state). A checkpoint of another architecture,
+        optimizer or data shape is refused (``ValueError`` naming what differs). Callbacks,
+        including the ``tol`` rule, start afresh on resume.
     connect_timeout : float
         Seconds to wait when ``client`` is an address.
 
@@ -112,9 +114,9 @@ def fit(
     blocks = Blocks(network, X, y, sample_weight)
     epochs = check_int(epochs, "epochs")
     hooks = _loop.hooks(callbacks, tol, patience, verbose)
-    state = _loop.start(network, optimizer, rng, checkpoint, epochs)
+    state = _loop.start(network, optimizer, rng, checkpoint, epochs, blocks.n_samples)
     scheme = Synchronous(Broadcast(client, network, retries), blocks)
-    scheme.seed = dropout_seed(network, state.rng)
+    scheme.seed = state.seed
     every = check_int(checkpoint_every, "checkpoint_every")
     return _loop.train(state, scheme, blocks.n_samples, 1, epochs=epochs, batch_size=batch_size,
                        shuffle=shuffle, callbacks=hooks, checkpoint=checkpoint,
