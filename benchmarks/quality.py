@@ -78,7 +78,7 @@ def load(name: str, root: Path) -> Data:
     """``(X_train, y_train, X_test, y_test)``, features scaled, labels integers."""
     from sklearn.model_selection import train_test_split
 
-    from glassnet import datasets
+    from glassnet.io import datasets
 
     if name in ("mnist", "fashion-mnist"):
         loader = datasets.load_mnist if name == "mnist" else datasets.load_fashion_mnist

@@ -15,7 +15,7 @@ from _plot import save_loss_curve
 from sklearn.model_selection import train_test_split
 
 import glassnet as gn
-from glassnet.datasets import load_diabetes
+from glassnet.io.datasets import load_diabetes
 
 parser = argparse.ArgumentParser(description="Diabetes progression with a 10-8-1 network.")
 parser.add_argument("--epochs", type=int, default=20)

@@ -16,7 +16,7 @@ from _plot import save_loss_curve
 from sklearn.model_selection import train_test_split
 
 import glassnet as gn
-from glassnet.datasets import load_digits
+from glassnet.io.datasets import load_digits
 
 parser = argparse.ArgumentParser(description="Train 64-100-10 on scikit-learn's digits.")
 parser.add_argument("--epochs", type=int, default=30)

@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 
 import glassnet as gn
-from glassnet.datasets import load_digits
+from glassnet.io.datasets import load_digits
 
 parser = argparse.ArgumentParser(description="digits: glassnet's and scikit-learn's MLP.")
 parser.add_argument("--seed", type=int, default=0, help="initial weights and batch order")

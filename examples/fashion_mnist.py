@@ -10,7 +10,7 @@ Run from the repository root: python examples/fashion_mnist.py [--data DIR] [--e
 
 from _image_mlp import parse_args, train_and_report
 
-from glassnet.datasets import load_fashion_mnist
+from glassnet.io.datasets import load_fashion_mnist
 
 args = parse_args("Fashion-MNIST", "../shared/datasets/fashion-mnist", hidden=800, dropout=0.2)
 train_and_report("Fashion-MNIST", args, load_fashion_mnist(args.data, scale=True))

@@ -9,7 +9,7 @@ Run from the repository root: python examples/mnist.py [--data DIR] [--epochs N]
 
 from _image_mlp import parse_args, train_and_report
 
-from glassnet.datasets import load_mnist
+from glassnet.io.datasets import load_mnist
 
 args = parse_args("MNIST", "../shared/datasets/mnist", hidden=1024, dropout=0.3)
 train_and_report("MNIST", args, load_mnist(args.data, scale=True))  # float32 in [0, 1]

@@ -7,7 +7,6 @@ import pytest
 
 import glassnet as gn
 from glassnet.callbacks import (
-    BestCheckpoint,
     Callback,
     EarlyStopping,
     LearningRateScheduler,
@@ -17,6 +16,7 @@ from glassnet.callbacks import (
     as_callbacks,
     overrides_batch_hooks,
 )
+from glassnet.io.checkpoint import BestCheckpoint
 from glassnet.training import History
 
 from .conftest import fail_renames_onto

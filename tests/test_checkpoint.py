@@ -16,7 +16,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.distributed import _loop, checkpoint
-from glassnet.io import save_network
+from glassnet.io.model_files import save_network
 
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / f"glassnet-checkpoint-marker-{os.getpid()}"
 
@@ -201,7 +201,7 @@ def test_a_folder_at_the_checkpoint_path_is_named_as_a_folder(tmp_path):
 
 
 def test_a_checkpoint_given_as_a_model_file_is_named_as_a_checkpoint(tmp_path):
-    from glassnet.io import load_network
+    from glassnet.io.model_files import load_network
 
     path = saved(tmp_path)
     with pytest.raises(ValueError, match="is a glassnet Dask checkpoint, not a glassnet model"):

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.cli import main
-from glassnet.commands import _loop
-from glassnet.io import load_network, read_model_file, save_network
+from glassnet.cli import loop as _loop
+from glassnet.cli.main import main
+from glassnet.io.model_files import load_network, read_model_file, save_network
 
 from .conftest import require_datasets
 
@@ -283,7 +283,7 @@ def test_model_with_malformed_preprocessing_is_refused(tmp_path, table, capsys):
 
 
 def test_confusion_matrix_columns_stay_apart_when_counts_are_wider_than_labels():
-    from glassnet.commands._common import format_metrics
+    from glassnet.cli.common import format_metrics
 
     scores = {"accuracy": 0.85, "confusion_matrix": [[6153, 217], [730, 900]]}
     lines = format_metrics("train", scores, [0, 1]).splitlines()

@@ -1,6 +1,6 @@
 """Ctrl-C never loses training and never passes off an untrained model (issue 15, item 3).
 
-The policy (``glassnet/commands/interrupt.py``), pinned through ``main(argv)`` at each moment
+The policy (``glassnet/cli/interrupt.py``), pinned through ``main(argv)`` at each moment
 of a run, and through a real subprocess sent SIGINT: after a completed epoch the kept model is
 written where a normal run writes it (``--out``, else ``model.safetensors``) and one line says
 which epoch and why; before the first epoch completes nothing is written and the line says so.
@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.cli import main
-from glassnet.commands import _loop, train
-from glassnet.io import load_network
+from glassnet.cli import loop as _loop
+from glassnet.cli import train
+from glassnet.cli.main import main
+from glassnet.io.model_files import load_network
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 FAST = ["--quiet", "--epochs", "6", "--hidden", "4"]
@@ -88,7 +89,7 @@ def test_ctrl_c_during_start_up_is_one_line_exit_130(data, monkeypatch, capsys, 
 
 
 def test_ctrl_c_importing_a_subcommand_is_one_line(monkeypatch, capsys):
-    import glassnet.cli
+    import glassnet.cli.main
 
     def interrupted(name):
         raise KeyboardInterrupt

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet._files import atomic_write_bytes
-from glassnet.cli import main
-from glassnet.io import load_network
-from glassnet.output_paths import check_outputs
+from glassnet.cli.main import main
+from glassnet.io.atomic import atomic_write_bytes
+from glassnet.io.model_files import load_network
+from glassnet.io.output_paths import check_outputs
 
 from .conftest import fail_renames_onto
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glassnet import datasets
+from glassnet.io import datasets
 
 from .conftest import require_datasets
 

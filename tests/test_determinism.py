@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glassnet.io import load_network
+from glassnet.io.model_files import load_network
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 

@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 import glassnet as gn
 from glassnet import MLPClassifier, MLPRegressor
 from glassnet.callbacks import Callback
-from glassnet.io import load_network, read_model_file
+from glassnet.io.model_files import load_network, read_model_file
 
 
 def _fit(estimator, X, y):

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
 import glassnet as gn
-import glassnet._estimator_stochastic as estimator_base
+import glassnet.estimators.stochastic as estimator_base
 from glassnet import MLPClassifier, MLPRegressor
 from glassnet.callbacks import Callback, EarlyStopping
 

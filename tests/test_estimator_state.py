@@ -17,7 +17,7 @@ from safetensors.numpy import load_file, save_file
 from sklearn.exceptions import ConvergenceWarning
 
 from glassnet import MLPClassifier, MLPRegressor
-from glassnet.io import read_model_file
+from glassnet.io.model_files import read_model_file
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(40, 3))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.cli import main
+from glassnet.cli.main import main
 
 from .test_trace import published_numbers
 
@@ -234,7 +234,7 @@ def test_explain_a_model_trained_with_dropout_shows_its_training_step(tmp_path, 
     the same update as one full-batch fit step of the model with that seed."""
     import pandas as pd
 
-    from glassnet.io import load_network
+    from glassnet.io.model_files import load_network
 
     model, table = tmp_path / "m.safetensors", tmp_path / "t.csv"
     rng = np.random.default_rng(1)

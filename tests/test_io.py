@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.io import load_network, read_model_file, save_network
+from glassnet.io.model_files import load_network, read_model_file, save_network
 
 
 def _network(dtype: type = np.float64) -> gn.Network:
@@ -96,8 +96,8 @@ def test_saved_files_get_the_umasks_permissions_not_owner_only(tmp_path, umask):
     """Model files, predictions, plots and checkpoints are written through a temporary file;
     mkstemp made every one of them 0o600 (unreadable by the group), where open() gives
     0o666 less the umask."""
-    from glassnet._files import atomic_write_bytes
-    from glassnet.callbacks import _save_npz
+    from glassnet.io.atomic import atomic_write_bytes
+    from glassnet.io.checkpoint import _save_npz
 
     previous = os.umask(umask)
     try:

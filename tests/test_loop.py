@@ -8,8 +8,8 @@ from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
 from sklearn.utils import shuffle as sklearn_shuffle
 
 import glassnet as gn
-from glassnet._estimator_stochastic import ScikitLearnOrder, ScikitLearnStopping
 from glassnet.callbacks import Callback
+from glassnet.estimators.stochastic import ScikitLearnOrder, ScikitLearnStopping
 from glassnet.loop import IN_ORDER, Shuffled, StoppingRule, Training
 from glassnet.schedules import EpochEnd, InverseScaling
 from glassnet.training import train_step

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.io import load_network, save_network
+from glassnet.io.model_files import load_network, save_network
 
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / f"glassnet-corpus-marker-{os.getpid()}"
 
@@ -232,7 +232,7 @@ def test_the_pickle_would_have_run_code(tmp_path) -> None:
 
 
 def test_the_cli_refuses_the_corpus_in_one_line(tmp_path, capsys) -> None:
-    from glassnet.cli import main
+    from glassnet.cli.main import main
 
     for name in (
         "pickle-that-runs-code",
@@ -260,7 +260,7 @@ def test_a_save_round_trip_of_every_dtype_still_loads(tmp_path) -> None:
 def test_a_file_announcing_more_than_the_memory_is_refused_before_allocating(tmp_path) -> None:
     """issue 15: sizes a file declares are compared with the machine's memory first. A sparse
     file holds a header and tensors tiling it exactly, so only the memory check can refuse it."""
-    from glassnet.safetensors_checks import physical_memory
+    from glassnet.io.safetensors_checks import physical_memory
 
     memory = physical_memory()
     if memory is None:

@@ -1,4 +1,4 @@
-"""The one schema of a model file's metadata (glassnet.model_schema): every field of a
+"""The one schema of a model file's metadata (glassnet.io.model_schema): every field of a
 `glassnet train` model and of an estimator file, checked against the network, so an edited file
 is one ValueError naming the file and the field, for every door that reads model files; and
 the files earlier glassnet versions wrote (tests/data/earlier_models) still load."""
@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.cli import main
-from glassnet.commands._common import load_model
-from glassnet.estimators import MLPClassifier, MLPRegressor
-from glassnet.io import load_network, save_network
+from glassnet.cli.common import load_model
+from glassnet.cli.main import main
+from glassnet.estimators.mlp import MLPClassifier, MLPRegressor
+from glassnet.io.model_files import load_network, save_network
 
 EARLIER = Path(__file__).parent / "data" / "earlier_models"
 FAST = ["--quiet", "--epochs", "2", "--hidden", "4"]
@@ -164,14 +164,14 @@ def test_categories_that_would_not_fit_in_memory_are_refused_before_rebuilding(
 ):
     """Rebuilding the encoder fits it on (most categories) x (columns) cells: estimated and
     compared with the machine's memory before anything is allocated."""
-    from glassnet import safetensors_checks
+    from glassnet.io import safetensors_checks
 
     path = _edited(trained, tmp_path, lambda metadata: None)
     assert load_network(path)  # fits
     parameters = sum(p.value.size for p in load_network(path)[0].all_parameters())
     # enough for the parameters (3 x 8 bytes each), not for 100 bytes x 2 cells x 2 columns
     monkeypatch.setattr(safetensors_checks, "physical_memory", lambda: 24 * parameters + 1)
-    monkeypatch.setattr("glassnet.model_schema.CELL_BYTES", 24 * parameters, raising=True)
+    monkeypatch.setattr("glassnet.io.model_schema.CELL_BYTES", 24 * parameters, raising=True)
     with pytest.raises(
         ValueError, match=r"metadata field 'preprocessing': rebuilding it \(4 cells\)"
     ):

@@ -16,8 +16,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import glassnet as gn
-from glassnet.cli import main
-from glassnet.io import load_network
+from glassnet.cli.main import main
+from glassnet.io.model_files import load_network
 from glassnet.lbfgs import LBFGS
 
 OPTIMIZERS = {

@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet import table_memory
-from glassnet.cli import main
-from glassnet.column_reading import read_column
-from glassnet.commands._common import label_indices
-from glassnet.io import load_network
-from glassnet.table_memory import check_training_memory
-from glassnet.tabular import DataWarning, Preprocessor, infer_task, read_table, split_target
+from glassnet.cli.common import label_indices
+from glassnet.cli.main import main
+from glassnet.io import table_memory
+from glassnet.io.columns import read_column
+from glassnet.io.model_files import load_network
+from glassnet.io.table_memory import check_training_memory
+from glassnet.io.tables import DataWarning, Preprocessor, infer_task, read_table, split_target
 
 QUICK = ["--quiet", "--epochs", "2", "--hidden", "4"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.tabular import DataWarning, Preprocessor, infer_task, read_table, split_target
+from glassnet.io.tables import DataWarning, Preprocessor, infer_task, read_table, split_target
 
 
 def _frame() -> pd.DataFrame:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet._trace_render import fmt
+from glassnet.trace.render import fmt
 
 from .conftest import SHARED, WORKED_X, WORKED_Y, worked_example_network
 

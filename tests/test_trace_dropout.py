@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet._trace_render import fmt
 from glassnet.gradcheck import numerical_gradients
+from glassnet.trace.render import fmt
 
 # (layers, loss, n_samples): Dropout after a hidden layer, twice, on the inputs, with logits
 ARCHITECTURES = [

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.validation import class_weight_to_sample_weight, split_indices
+from glassnet.heldout import class_weight_to_sample_weight, split_indices
 
 
 def blobs(n_major=200, n_minor=20, seed=0):

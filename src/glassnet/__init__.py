@@ -36,7 +36,7 @@ from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from .parameters import Parameter
 from .regularizers import L1, L1L2, L2, MaxNorm
 from .stopping import Plateau
-from .trace import Trace, TraceRecorder, trace_step
+from .trace.recorder import Trace, TraceRecorder, trace_step
 from .training import History, TrainingDiverged, fit, train_step
 
 __version__ = "0.1.0"
@@ -96,7 +96,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Import the scikit-learn estimators on first use: ``import glassnet`` needs NumPy only."""
     if name in ("MLPClassifier", "MLPRegressor"):
-        from . import estimators
+        from .estimators import mlp as estimators
 
         return getattr(estimators, name)
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import all_finite, check_int, check_positive, describe
+from .checks import all_finite, check_int, check_positive, describe
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
 

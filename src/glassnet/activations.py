@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive, resolve
+from .checks import check_positive, resolve
 
 
 def _out(out: np.ndarray | None, like: np.ndarray) -> np.ndarray:

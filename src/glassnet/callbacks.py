@@ -9,7 +9,6 @@ callback overrides them, so plain training pays nothing for them.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Callable
@@ -18,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._files import atomic_write_bytes
-from ._validation import check_bool, check_in_range, check_int, check_positive, describe
+from .checks import check_bool, check_in_range, check_int, check_positive, describe
 from .stopping import Plateau
 
 
@@ -79,7 +77,7 @@ def as_callbacks(callbacks: Any) -> list[Callback]:
     )
 
 
-def _monitored(state: TrainingState, monitor: str) -> float:
+def monitored(state: TrainingState, monitor: str) -> float:
     if monitor not in state.logs:
         known = ", ".join(sorted(state.logs))
         raise ValueError(f"monitor {monitor!r} is not recorded by this fit; recorded: {known}")
@@ -111,7 +109,7 @@ class EarlyStopping(Callback):
         self.best_weights, self.stopped_epoch = None, None
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        value = _monitored(state, self.monitor)
+        value = monitored(state, self.monitor)
         if self.rule.update(value):
             state.stop_training, self.stopped_epoch = True, state.epoch
         if self.rule.best_epoch == self.rule._epoch and self.restore_best_weights:
@@ -120,34 +118,6 @@ class EarlyStopping(Callback):
     def on_train_end(self, state: TrainingState) -> None:
         if self.restore_best_weights and self.best_weights is not None:
             state.network.set_weights(self.best_weights)
-
-
-class BestCheckpoint(Callback):
-    """Keep a copy of the parameters of the epoch with the lowest ``monitor``; with ``path``,
-    also write them to an ``.npz`` file (a temporary file renamed, so never half-written)."""
-
-    def __init__(self, monitor: str = "val_loss", path: Any = None) -> None:
-        self.monitor = monitor
-        self.path = path
-        self.best = math.inf
-        self.best_epoch: int | None = None
-        self.best_weights: list[np.ndarray] | None = None
-
-    def on_epoch_end(self, state: TrainingState) -> None:
-        value = _monitored(state, self.monitor)
-        if value < self.best:
-            self.best, self.best_epoch = value, state.epoch
-            self.best_weights = state.network.get_weights()
-            if self.path is not None:
-                _save_npz(self.path, self.best_weights)
-
-
-def _save_npz(path: Any, arrays: list[np.ndarray]) -> None:
-    """Write ``arrays`` as ``arr_0, arr_1, ...`` to exactly ``path`` (no ``.npz`` is added),
-    all or nothing."""
-    buffer = io.BytesIO()
-    np.savez(buffer, *arrays)
-    atomic_write_bytes(path, buffer.getvalue())
 
 
 class LearningRateScheduler(Callback):
@@ -187,7 +157,7 @@ class ReduceLROnPlateau(Callback):
         self.rule = Plateau(self.min_delta, self.patience)
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        if self.rule.update(_monitored(state, self.monitor)):
+        if self.rule.update(monitored(state, self.monitor)):
             rate = state.optimizer.learning_rate
             if callable(rate):
                 raise TypeError("ReduceLROnPlateau needs a numeric learning_rate, got a schedule")

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive, check_real, describe
+from .checks import check_positive, check_real, describe
 
 Initializer = Callable[[tuple[int, ...], np.random.Generator, np.dtype], np.ndarray]
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_dtype, as_float_array, as_rng, check_bool, check_int
 from ._workspace import Workspace
 from .activations import Activation, get_activation, ones
+from .checks import as_dtype, as_float_array, as_rng, check_bool, check_int
 from .initializers import get_initializer
 from .parameters import Parameter
 
@@ -208,7 +208,7 @@ class Dropout:
     """
 
     def __init__(self, rate: float, rng: Any = None) -> None:
-        from ._validation import check_in_range  # imported here: Dense owns the header
+        from .checks import check_in_range  # imported here: Dense owns the header
 
         self.rate = check_in_range(rate, "rate", 0.0, 1.0)
         self.rng: np.random.Generator | None = None if rng is None else as_rng(rng)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_int, describe
+from .checks import check_in_range, check_int, describe
+from .heldout import Data, Metric, epoch_logs
 from .history import History
-from .validation import Data, Metric, epoch_logs
 
 if TYPE_CHECKING:
     from .network import Network
@@ -154,7 +154,7 @@ def fit_full_batch(
     """``fit`` with a full-batch ``optimizer`` (one with ``minimize``, such as :class:`LBFGS`),
     on data and metrics checked at fit's door.
 
-    Each iteration is logged as an epoch is, by :func:`glassnet.validation.epoch_logs`:
+    Each iteration is logged as an epoch is, by :func:`glassnet.heldout.epoch_logs`:
     ``loss``, the metrics on ``train``, ``val_loss`` and the metrics on ``validation``.
     """
     history = History(planned_epochs=1)

@@ -49,9 +49,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import numpy as np
 
-from ._validation import all_finite
 from .batches import Batches
 from .callbacks import Callback, TrainingState, overrides_batch_hooks
+from .checks import all_finite
 from .history import History
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import activations as act
-from ._validation import check_bool, check_positive, resolve
+from .checks import check_bool, check_positive, resolve
 
 
 class Loss:

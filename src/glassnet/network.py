@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _network_checks as checks
-from ._validation import all_finite, as_dtype, as_float_array, describe
+from . import inputs as checks
 from .batches import Batch
+from .checks import all_finite, as_dtype, as_float_array, describe
 from .losses import Loss, get_loss
 from .output_loss import OutputLoss, output_loss
 from .parameters import Parameter
@@ -319,19 +319,19 @@ class Network:
 
     def trace(self, X: Any, Y: Any, **options: Any) -> Any:
         """Run one training step and return its :class:`~glassnet.trace.Trace` (every number)."""
-        from .trace import trace_step
+        from .trace.recorder import trace_step
 
         return trace_step(self, X, Y, **options)
 
     def save(self, path: Any, metadata: Any = None) -> None:
         """Write this network and its penalties to a model file (:func:`.io.save_network`)."""
-        from .io import save_network
+        from .io.model_files import save_network
 
         save_network(path, self, metadata)
 
     @classmethod
     def load(cls, path: Any) -> Network:
         """Read a network from a model file (see :func:`glassnet.io.load_network`)."""
-        from .io import load_network
+        from .io.model_files import load_network
 
         return load_network(path)[0]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._optimizer_base import LearningRate, Optimizer, moving_average, scaled_step
-from ._validation import check_bool, check_in_range, check_positive, describe
+from .checks import check_bool, check_in_range, check_positive, describe
 from .parameters import Parameter
 
 

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_in_range, check_positive, describe
 from ._workspace import Workspace
 from .callbacks import Callback
+from .checks import check_in_range, check_positive, describe
 from .recording import NO_RECORDER, Recorder
 
 if TYPE_CHECKING:

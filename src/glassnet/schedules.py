@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._validation import check_in_range, check_int, check_positive
+from .checks import check_in_range, check_int, check_positive
 
 
 class Schedule:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._validation import check_in_range, check_int
+from .checks import check_in_range, check_int
 
 
 class Plateau:

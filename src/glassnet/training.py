@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_bool, check_int
 from .callbacks import Callback, EarlyStopping, ProgressBar, as_callbacks
+from .checks import as_rng, check_bool, check_int
+from .heldout import epoch_logs, prepare_datasets, resolve_metrics
 from .history import History
 from .lbfgs import fit_full_batch, refuse_callbacks, refuse_epoch_options
 from .loop import IN_ORDER, Shuffled, Training, TrainingDiverged
 from .optimizers import SGD, Optimizer, as_optimizer
 from .recording import NO_RECORDER, Recorder
 from .stopping import check_stopping
-from .validation import epoch_logs, prepare_datasets, resolve_metrics
 
 if TYPE_CHECKING:
     from .network import Network

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from glassnet.cli import main
-from glassnet.io import load_network
+from glassnet.cli.main import main
+from glassnet.io.model_files import load_network
 
 from .conftest import count, fuzz, no_hang
 

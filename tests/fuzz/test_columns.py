@@ -26,8 +26,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glassnet.column_reading import read_column
-from glassnet.tabular import DataWarning, Preprocessor, read_table
+from glassnet.io.columns import read_column
+from glassnet.io.tables import DataWarning, Preprocessor, read_table
 
 from ._strategies import check_outcome, plain_number_cells, table_columns
 from .conftest import count, fuzz, no_hang

@@ -19,8 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import glassnet as gn
-from glassnet.datasets import IDX_DTYPES, load_fashion_mnist, load_idx
-from glassnet.io import load_network, save_network
+from glassnet.io.datasets import IDX_DTYPES, load_fashion_mnist, load_idx
+from glassnet.io.model_files import load_network, save_network
 
 from ._strategies import check_outcome
 from .conftest import count, fuzz, no_hang

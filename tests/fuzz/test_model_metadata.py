@@ -1,4 +1,4 @@
-"""Fuzz the metadata of `glassnet train` model files (glassnet.model_schema).
+"""Fuzz the metadata of `glassnet train` model files (glassnet.io.model_schema).
 
 Each example takes a real model file (classification with a categorical column, regression)
 and changes one field of its metadata: anywhere in the document, a value of another type, a
@@ -23,10 +23,10 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glassnet.cli import main
-from glassnet.commands import info
-from glassnet.commands._common import load_model
-from glassnet.io import load_network, save_network
+from glassnet.cli import info
+from glassnet.cli.common import load_model
+from glassnet.cli.main import main
+from glassnet.io.model_files import load_network, save_network
 
 from ._strategies import check_outcome
 from .conftest import count, fuzz, no_hang

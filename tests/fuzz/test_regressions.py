@@ -136,7 +136,7 @@ def test_estimator_activation_of_the_wrong_kind_is_named(activation) -> None:
 
 def test_a_damaged_deflate_block_in_an_idx_file_is_a_value_error(tmp_path) -> None:
     # load_idx on a gzip whose deflate block is damaged raised zlib.error
-    from glassnet.datasets import load_idx
+    from glassnet.io.datasets import load_idx
 
     path = tmp_path / "f-idx1-ubyte.gz"
     path.write_bytes(b"\x1f\x8b\x08\x03" + b"\x00" * 9 + b"\x10" + b"\x00" * 6)
@@ -157,7 +157,7 @@ def test_model_headers_of_the_wrong_json_type_are_refused(tmp_path, change, mess
     import json
     import struct
 
-    from glassnet.io import load_network, save_network
+    from glassnet.io.model_files import load_network, save_network
 
     path = tmp_path / "m.safetensors"
     save_network(path, gn.Network([gn.Dense(2, 1, rng=0)]))
@@ -176,7 +176,7 @@ def test_model_headers_of_the_wrong_json_type_are_refused(tmp_path, change, mess
 
 def test_cli_option_errors_are_one_line(capsys) -> None:
     # `glassnet train --test-size x` printed argparse's usage block (11 lines) before the error
-    from glassnet.cli import main
+    from glassnet.cli.main import main
 
     assert main(["train", "--test-size", "x"]) == 2
     err = capsys.readouterr().err
@@ -200,7 +200,7 @@ def test_cli_names_columns_with_infinite_or_overflowing_values(
     # a column of 1e300 printed NumPy's "overflow encountered in square" warnings and then
     # "X must contain only finite numbers"; a column with inf gave scikit-learn's "Input X
     # contains infinity", naming no column
-    from glassnet.cli import main
+    from glassnet.cli.main import main
 
     rows = [f"{values[i % 2]},{i % 2}" for i in range(12)]
     (tmp_path / "d.csv").write_text("x,label\n" + "\n".join(rows) + "\n")
@@ -216,7 +216,7 @@ def test_cli_names_columns_with_infinite_or_overflowing_values(
 
 def test_mnist_files_holding_zero_images_load_as_empty_arrays(tmp_path) -> None:
     # load_mnist on valid IDX files of 0 images raised "cannot reshape array of size 0"
-    from glassnet.datasets import load_mnist
+    from glassnet.io.datasets import load_mnist
 
     for stem, shape in [
         ("train-images-idx3-ubyte", (0, 28, 28)),
@@ -233,7 +233,7 @@ def test_mnist_files_holding_zero_images_load_as_empty_arrays(tmp_path) -> None:
 
 def test_cli_training_that_diverges_is_one_line_and_writes_nothing(tmp_path, capsys) -> None:
     # glassnet train --optimizer sgd --lr 1e300 ended in a TrainingDiverged traceback
-    from glassnet.cli import main
+    from glassnet.cli.main import main
 
     rows = [f"{i % 7 - 3},{(i * 5) % 11 - 5},{i % 2}" for i in range(200)]
     (tmp_path / "d.csv").write_text("x,z,label\n" + "\n".join(rows) + "\n")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import check_int
+from ..checks import check_int
 
 if TYPE_CHECKING:
     from ..network import Network

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import all_finite, as_rng, check_int
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
+from ..checks import all_finite, as_rng, check_int
 from ..optimizers import Optimizer
 from ..stopping import check_stopping
 from ..training import History, TrainingDiverged, fit_callbacks, resolve_optimizer

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import check_int
 from ..callbacks import Callback
+from ..checks import check_int
 from ..optimizers import Optimizer
 from ..training import TrainingDiverged, train_step
 from . import _loop

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._files import atomic_write_bytes
 from ..history import History
-from ..io import CHECKPOINT, architecture_of, read_glassnet_file
+from ..io.atomic import atomic_write_bytes
+from ..io.model_files import CHECKPOINT, architecture_of, read_glassnet_file
 from .optimizer_spec import build_optimizer, differences, optimizer_spec
 
 if TYPE_CHECKING:

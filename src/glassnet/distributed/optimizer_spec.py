@@ -12,7 +12,7 @@ import inspect
 from typing import Any
 
 from .. import schedules
-from .._validation import describe
+from ..checks import describe
 from ..optimizers import OPTIMIZERS, Optimizer
 
 _OPTIMIZERS = {cls.__name__: cls for cls in OPTIMIZERS.values() if isinstance(cls, type)}

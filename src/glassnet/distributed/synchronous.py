@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import check_int
 from ..callbacks import Callback
+from ..checks import check_int
 from ..optimizers import Optimizer
 from . import _loop
 from ._cluster import (

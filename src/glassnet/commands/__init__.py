@@ -1,1 +1,0 @@
-"""The subcommands of ``glassnet``: one module each, with ``add_arguments`` and ``run``."""

@@ -1,0 +1,194 @@
+"""Checks of the estimators' parameters, and copying arrays into live parameters."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight
+
+from ..callbacks import as_callbacks
+from ..checks import (
+    check_bool,
+    check_in_range,
+    check_int,
+    check_positive,
+    describe,
+    typed,
+)
+
+# scikit-learn's activation names -> the engine's
+ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
+
+
+def check_parameters(estimator: Any) -> list[int]:
+    """Check scikit-learn's parameters; return ``hidden_layer_sizes`` as a list of ints.
+
+    Called by ``fit``, not ``__init__`` (scikit-learn's convention). The numbers go through
+    the engine's checks in :mod:`glassnet.checks`, so each error names the parameter,
+    what it must be and what it got, worded as the engine words it (``TypeError`` for a value
+    of the wrong kind, ``ValueError`` for one out of range or not finite).
+    """
+    sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
+    if not isinstance(estimator.solver, str) or estimator.solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {describe(estimator.solver)}")
+    if estimator.learning_rate not in ("constant", "invscaling", "adaptive"):
+        raise ValueError(
+            "learning_rate must be 'constant', 'invscaling' or 'adaptive', "
+            f"got {describe(estimator.learning_rate)}"
+        )
+    for name in ("max_iter", "n_iter_no_change", "max_fun"):
+        check_int(getattr(estimator, name), name)
+    for name in ("learning_rate_init", "epsilon"):
+        check_positive(getattr(estimator, name), name)
+    for name in ("alpha", "tol", "power_t", "l1"):
+        check_in_range(getattr(estimator, name), name, 0.0, math.inf)
+    for name in ("beta_1", "beta_2", "dropout"):
+        check_in_range(getattr(estimator, name), name, 0.0, 1.0)
+    check_in_range(estimator.momentum, "momentum", 0.0, 1.0, include_high=True)
+    fraction = estimator.validation_fraction
+    check_in_range(fraction, "validation_fraction", 0.0, 1.0, include_low=False)
+    _check_flags(estimator)
+    _check_callbacks(estimator.callbacks, estimator.solver)
+    return sizes
+
+
+def _check_callbacks(callbacks: Any, solver: str) -> None:
+    """The engine's rule (:func:`~glassnet.callbacks.as_callbacks`) for every solver; with
+    lbfgs, which calls no callbacks, a ``UserWarning`` if there are any. Not an error as in
+    :func:`glassnet.fit`: ``solver`` is a hyperparameter a search may vary while the
+    callbacks stay set, as scikit-learn's MLP leaves its sgd-only parameters unused."""
+    if as_callbacks(callbacks) and solver == "lbfgs":
+        warnings.warn(
+            "callbacks are not called with solver='lbfgs' (SciPy's L-BFGS-B runs to its own "
+            "stopping rule); only the epoch-based solvers call them",
+            UserWarning,
+            stacklevel=5,  # the caller of fit (fit, _fit, check_parameters, here)
+        )
+
+
+def _check_flags(estimator: Any) -> None:
+    """The on/off parameters. scikit-learn's own follow its rules ("boolean", "verbose");
+    glassnet's ``restore_best_weights`` follows the engine's, as :func:`glassnet.fit` does."""
+    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
+        _check_boolean(getattr(estimator, name), name)
+    _check_verbose(estimator.verbose)
+    check_bool(estimator.restore_best_weights, "restore_best_weights")
+
+
+def _check_boolean(value: Any, name: str) -> None:
+    """scikit-learn's "boolean" rule: a bool or a NumPy bool, nothing else (not 0 or 1, unlike
+    the engine's :func:`~glassnet.checks.check_bool`: scikit-learn refuses them, and a
+    drop-in must not accept what it refuses)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {typed(value)}")
+
+
+def _check_verbose(value: Any) -> None:
+    """scikit-learn's "verbose" rule: a bool, a NumPy bool or an integer >= 0."""
+    if isinstance(value, (bool, np.bool_)):
+        return
+    if not isinstance(value, numbers.Integral):
+        raise TypeError(f"verbose must be True, False or an integer >= 0, got {typed(value)}")
+    if value < 0:
+        raise ValueError(f"verbose must be True, False or an integer >= 0, got {describe(value)}")
+
+
+def _hidden_layer_sizes(sizes: Any) -> list[int]:
+    """``hidden_layer_sizes`` (an int or a sequence of ints >= 1) as a list of ints."""
+    if isinstance(sizes, (str, bytes)) or not (
+        isinstance(sizes, numbers.Real) or hasattr(sizes, "__iter__")
+    ):
+        raise TypeError(
+            f"hidden_layer_sizes must be an int or a sequence of ints, got {typed(sizes)}"
+        )
+    listed = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+    for size in listed:
+        whole = (
+            isinstance(size, numbers.Real)
+            and not isinstance(size, (bool, np.bool_))
+            and math.isfinite(float(size))
+            and float(size).is_integer()
+        )
+        if not whole or size < 1:
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {describe(listed)}"
+            )
+    return [int(size) for size in listed]
+
+
+def classifier_output_activation(choice: Any, y_type: str) -> str:
+    """The classifier's ``out_activation_``: scikit-learn's choice (softmax for a multiclass
+    target, else logistic) when ``choice`` is None, else the checked override."""
+    multiclass = y_type == "multiclass"
+    choice = {"sigmoid": "logistic"}.get(choice, choice)
+    if choice is None:
+        return "softmax" if multiclass else "logistic"
+    if choice not in ("logistic", "softmax"):
+        raise ValueError(
+            "output_activation must be None, 'logistic' or 'softmax' for a classifier, "
+            f"got {choice!r}"
+        )
+    if choice == "softmax" and not multiclass:
+        raise ValueError(
+            "output_activation='softmax' needs a multiclass target (3 or more classes), "
+            f"got a {y_type} target; use 'logistic'"
+        )
+    return str(choice)
+
+
+def class_weight_by_index(class_weight: Any, classes: np.ndarray) -> Any:
+    """A ``{label: weight}`` dict re-keyed by each label's index in ``classes`` (the engine's
+    helper counts classes from 0); 'balanced' and anything else pass through to it."""
+    if not isinstance(class_weight, dict):
+        return class_weight
+    by_index = {}
+    for label, weight in class_weight.items():
+        matches = np.flatnonzero(classes == label)
+        if matches.size != 1:
+            raise ValueError(
+                f"class_weight has label {label!r}, which is not among the classes {list(classes)}"
+            )
+        by_index[int(matches[0])] = weight
+    return by_index
+
+
+def copy_into(parameters: list[Any], values: list[Any], name: str) -> None:
+    if len(values) != len(parameters):
+        raise ValueError(f"{name} must be a list of {len(parameters)} arrays, got {len(values)}")
+    for parameter, value in zip(parameters, values, strict=True):
+        array = np.asarray(value, dtype=parameter.dtype)
+        if array.shape != parameter.shape:
+            raise ValueError(f"{name} entry must have shape {parameter.shape}, got {array.shape}")
+        np.copyto(parameter.value, array)
+
+
+def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
+    """scikit-learn's check, after refusing complex weights (it would cast them to real with a
+    ComplexWarning, dropping the imaginary part)."""
+    try:
+        kind = np.asarray(sample_weight).dtype.kind
+    except (ValueError, TypeError):  # ragged and the like: scikit-learn's check reports it
+        kind = "O"
+    if kind == "c":
+        raise TypeError(f"sample_weight must hold real numbers, got {describe(sample_weight)}")
+    weights: np.ndarray = _check_sample_weight(sample_weight, x, dtype=x.dtype)
+    return weights
+
+
+def cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
+    if values.dtype == dtype:
+        return values
+    with np.errstate(over="ignore"):
+        cast = values.astype(dtype)
+    if not np.isfinite(cast).all():
+        raise ValueError(
+            f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
+            "scale them or use dtype=None"
+        )
+    return cast
