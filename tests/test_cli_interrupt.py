@@ -94,7 +94,7 @@ def test_ctrl_c_importing_a_subcommand_is_one_line(monkeypatch, capsys):
     def interrupted(name):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(glassnet.cli.importlib, "import_module", interrupted)
+    monkeypatch.setattr(glassnet.cli.main.importlib, "import_module", interrupted)
     assert main(["train"]) == 130
     assert capsys.readouterr().err == "glassnet: interrupted\n"
 
