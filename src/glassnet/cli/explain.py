@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .main import CommandError
+from .command import CommandError
 
 WORKED_WEIGHTS = ["0.15,0.25;0.20,0.30", "0.40,0.50;0.45,0.55"]
 WORKED_BIAS = ["0.35", "0.60"]

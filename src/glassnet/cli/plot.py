@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..io.output_paths import check_outputs
 from ..io.tables import read_table
+from .command import CommandError
 from .common import Model, label_indices, load_model
-from .main import CommandError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

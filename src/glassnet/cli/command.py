@@ -1,6 +1,6 @@
 """The ``glassnet`` command: ``glassnet SUBCOMMAND [options]``.
 
-Each subcommand lives in :mod:`glassnet.commands` as a module with ``add_arguments(parser)``
+Each subcommand lives in :mod:`glassnet.cli` as a module with ``add_arguments(parser)``
 and ``run(args) -> int``, imported only when it is used. Errors the user can fix
 (:class:`CommandError`, bad input) print one line and exit with code 2; Ctrl-C prints one
 line and exits with 130 (:class:`Interrupted` carries a command's own line, such as which
@@ -100,10 +100,3 @@ def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
 
-
-if __name__ == "__main__":  # pragma: no cover
-    # run the imported module's main: the subcommands raise glassnet.cli.CommandError, which is
-    # not this __main__ module's class of the same name
-    from .main import main as _main
-
-    sys.exit(_main())
