@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "info": ("glassnet.commands.info", "describe a saved model"),
     "plot": ("glassnet.commands.plot", "draw a saved model's loss curves, network and boundary"),
     "explain": ("glassnet.commands.explain", "walk through one training step, every number shown"),
+    "view": ("glassnet.commands.view", "open the glass view: the real numbers, live in a browser"),
 }
 
 

@@ -77,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, metavar="N", help="seed of the dropout masks (default 0)")
     add("--precision", type=int, default=9, metavar="K", help="decimals printed (default 9)")
     add("--json", action="store_true", help="print the trace as JSON")
+    add("--html", metavar="FILE", help="write the glass view to FILE (one self-contained page)")
     add("--model", metavar="MODEL", help="explain a step of a model saved by `glassnet train`")
     add("--data", metavar="DATA", help="with --model: the CSV/Parquet file holding the row")
     add("--row", type=int, default=0, metavar="N", help="with --model: the row (0-based)")
@@ -106,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
         x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
         precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
     )  # fmt: skip
-    if args.json:
+    if args.html:
+        trace.to_html(args.html)
+    elif args.json:
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
     else:
         print(trace.to_text(), end="")

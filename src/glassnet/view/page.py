@@ -65,6 +65,7 @@ def build_page(
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+        "<link rel='icon' href='data:,'>\n"  # no favicon request: nothing is fetched
         f"<title>{html.escape(title)}</title>\n<style>\n{asset('glassview.css')}\n</style>\n"
         "</head>\n<body>\n<div id='glassview' class='glassview'></div>\n"
         f"<script type='application/json' id='glassview-document'>{to_json(document)}</script>\n"

@@ -275,30 +275,33 @@ class GlassView {
   togglePlay() {
     this.playing = !this.playing;
     this.playButton.textContent = this.playing ? "❚❚ pause" : "▶ play";
-    if (this.playing) {
-      if (this.step !== 7) this.go(7);
-      if (this.transport.live) this.playLive(); else this.replay();
-    } else if (this.transport.live) {
-      this.ask("state", {}).then((doc) => { if (doc) this.setDocument(doc); });
-    }
+    if (!this.playing) return; // the loop below ends after the engine's current answer
+    if (this.step !== 7) this.go(7);
+    if (this.transport.live) this.playLive(); else this.replay();
   }
 
   async playLive() {
+    this.frames = 0;
     while (this.playing) {
       const started = performance.now();
       const reply = await this.ask("play", { epochs: this.speed });
       if (!reply) { this.playing = false; break; }
-      this.curvePoints.push(...reply.curve);
+      const first = reply.curve[0][0]; // the engine's epochs replace the curve from there on
+      this.curvePoints = this.curvePoints.filter((p) => p[0] < first).concat(reply.curve);
       this.current = reply.parameters;
       if (reply.surface) this.surface = reply.surface;
-      this.frames = (this.frames || 0) + 1;
+      this.frames += 1;
       this.drawNetwork();
+      this.drawLegend();
       this.drawCurve();
       this.drawBoundary();
       const spent = performance.now() - started;
       await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, Math.max(0, 16 - spent))));
     }
     this.playButton.textContent = "▶ play";
+    const doc = await this.ask("state", {}); // paused: every number of the next step
+    if (doc) this.setDocument(doc);
+    this.root.dataset.paused = String(Date.now());
   }
 
   replay() { // a static page replays the iterations the trace recorded
