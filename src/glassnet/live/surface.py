@@ -15,13 +15,14 @@ MAX_POINTS = 300  # data points drawn over the surface
 
 
 def surface(network: Any, x: np.ndarray, y: np.ndarray, grid: int = GRID) -> dict[str, Any] | None:
-    """``{"kind", "n", "x0", "x1", "y0", "y1", "values", "points"}``, or None unless 2 inputs.
+    """``{"kind", "n", "x0", "x1", "y0", "y1", "values", "points"}``; None unless the data has
+    two inputs and at least two samples (a boundary needs data on both sides).
 
     ``kind`` is ``"classes"`` (values: the most probable class, from a softmax output) or
     ``"value"`` (values: the first output, in [0, 1] as a probability, else rescaled to [0, 1]
     over the grid; points are scaled alike).
     """
-    if x.shape[1] != 2:
+    if x.shape[1] != 2 or x.shape[0] < 2:
         return None
     (x0, y0), (x1, y1) = _box(x)
     xs, ys = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)

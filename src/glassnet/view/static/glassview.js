@@ -346,7 +346,7 @@ class GlassView {
 
   positions() {
     const levels = this.neurons.length;
-    const xs = (level) => 70 + (level * 500) / Math.max(1, levels - 1);
+    const xs = (level) => 110 + (level * 420) / Math.max(1, levels - 1);
     return this.neurons.map((drawn, level) => drawn.map((_, n) => ({
       x: xs(level), y: 50 + ((n + 0.5) * 330) / drawn.length,
     })));
@@ -448,18 +448,36 @@ class GlassView {
     const symbol = d.neurons[level][j];
     const g = svg("g", { class: "gv-neuron", "data-neuron": symbol, "data-level": String(level) });
     const last = level === d.neurons.length - 1;
-    g.append(svg("circle", { cx: p.x, cy: p.y, r: 17, class: level === 0 ? "gv-in" : last ? "gv-out" : "gv-hidden" }));
-    const short = name.length > 6 ? name.slice(0, 5) + "…" : name;
-    g.append(svg("text", { x: p.x, y: p.y + 4, "text-anchor": "middle", class: "gv-label" }, short));
+    g.append(svg("circle", { cx: p.x, cy: p.y, r: 17, class: level === 0 ? "gv-unit-in" : last ? "gv-unit-out" : "gv-unit-hidden" }));
+    // a short name inside the circle; a long one (a feature, a class) beside it, outside
+    const inside = name.length <= 4 ? name : level > 0 && !last ? String(j + 1) : "";
+    g.append(svg("text", { x: p.x, y: p.y + 4, "text-anchor": "middle", class: "gv-label" }, inside));
+    if (!inside) {
+      const shown = name.length > 14 ? name.slice(0, 13) + "…" : name;
+      g.append(svg("text", {
+        x: level === 0 ? p.x - 22 : p.x + 22, y: p.y + 4, class: "gv-label gv-outer-label",
+        "text-anchor": level === 0 ? "end" : "start",
+      }, shown));
+    }
     g.append(svg("title", {}, name));
-    // numbers outside the band of edges: above the upper neurons, below the lower ones
+    // numbers outside the band of edges: above the upper neurons, below the lower ones; in a
+    // crowded column, one line to the right of the neuron
     const lines = this.neuronNumbers(level, j, s);
     const drawn = this.neurons[level];
+    const crowded = drawn.length > 4;
     const above = drawn.indexOf(j) < drawn.length / 2;
     lines.forEach(([kind, label, value], n) => {
-      const y = above ? p.y - 24 - (lines.length - 1 - n) * 13 : p.y + 31 + n * 13;
+      let x = p.x;
+      let y = above ? p.y - 24 - (lines.length - 1 - n) * 13 : p.y + 31 + n * 13;
+      let anchor = "middle";
+      if (crowded) { // beside the neuron, on the side its outer name leaves free
+        const left = inside ? level === 0 : level !== 0;
+        x = left ? p.x - 22 : p.x + 22;
+        y = p.y + 4 + (n - (lines.length - 1) / 2) * 12;
+        anchor = left ? "end" : "start";
+      }
       g.append(svg("text", {
-        x: p.x, y, "text-anchor": "middle", class: `gv-num gv-${kind}`, "data-name": symbol,
+        x, y, "text-anchor": anchor, class: `gv-num gv-${kind}`, "data-name": symbol,
         "data-kind": kind, "data-value": String(value),
       }, `${label} ${fmt(value)}`.trim()));
     });
