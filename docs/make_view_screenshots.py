@@ -88,7 +88,8 @@ def run() -> None:
             ("step", "4"), ("click", w5), ("shot", "view.png"), ("shot", "view-step4.png"),
             ("step", "2"), ("shot", "view-step2.png"), ("step", "6"), ("shot", "view-step6.png"),
         ])  # fmt: skip
-        shoot(browser, iris_model(Path(folder)), [("play", "3"), ("step", "4"), ("shot", "view-model.png")])
+        model = [("play", "3"), ("step", "4"), ("shot", "view-model.png")]
+        shoot(browser, iris_model(Path(folder)), model)
         browser.close()
 
 

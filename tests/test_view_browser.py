@@ -42,7 +42,7 @@ WIDGET_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="ico
 import widget from "./glassview.js";
 const listeners = [];
 const model = {{
-  get: (key) => key === "document" ? JSON.parse(document.getElementById("document").textContent) : null,
+  get: (key) => JSON.parse(document.getElementById(key).textContent),
   on: (event, callback) => {{ if (event === "msg:custom") listeners.push(callback); }},
   off: () => {{}},
   send: (message) => {{
@@ -133,7 +133,7 @@ def serve_widget(page: Any, widget: Any) -> None:
 
     html = WIDGET_PAGE.format(css=asset("glassview.css"), document=json.dumps(widget.document))
     page.expose_function("widgetSend", handle)
-    page.route(WIDGET_ORIGIN + "/", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.route(WIDGET_ORIGIN + "/", lambda r: r.fulfill(body=html, content_type="text/html"))
     page.route(
         WIDGET_ORIGIN + "/glassview.js",
         lambda route: route.fulfill(body=asset("glassview.js"), content_type="text/javascript"),

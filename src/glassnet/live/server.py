@@ -84,6 +84,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "glassnet-view"
+    protocol_version = "HTTP/1.1"  # keep-alive: playing sends a request per frame
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
 
     @property
     def view(self) -> ViewServer:

@@ -27,7 +27,7 @@ import numpy as np
 from ..activations import get_activation
 from ..optimizers import SGD
 from ..trace import trace_step
-from ..view import finite
+from ..view import page_document
 from .surface import surface
 
 MAX_EPOCHS_PER_PLAY = 1000
@@ -93,7 +93,7 @@ class Session:
             raise ValueError(
                 f"the request's payload must be an object, got {type(payload).__name__}"
             )
-        return finite(self.handlers[kind](payload))
+        return self.handlers[kind](payload)
 
     # ------------------------------------------------------------------ answers
     def state(self) -> dict[str, Any]:
@@ -102,7 +102,7 @@ class Session:
             self.network, self.x, self.y, optimizer=SGD(learning_rate=self.learning_rate),
             dry_run=True,
         )  # fmt: skip
-        document = trace.to_dict()
+        document = page_document(trace.to_dict())
         if not self.curve:
             self.curve = [[0, trace.loss]]
         document.update(

@@ -25,8 +25,8 @@ def surface(network: Any, x: np.ndarray, y: np.ndarray, grid: int = GRID) -> dic
     if x.shape[1] != 2 or x.shape[0] < 2:
         return None
     (x0, y0), (x1, y1) = _box(x)
-    xs, ys = np.linspace(x0, x1, grid), np.linspace(y0, y1, grid)
-    plane = np.array([[a, b] for b in ys for a in xs])  # row by row, bottom row first
+    a, b = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
+    plane = np.column_stack([a.ravel(), b.ravel()])  # row by row, bottom row first
     out = network.predict(plane)
     points = [x[:MAX_POINTS, 0], x[:MAX_POINTS, 1]]
     if out.shape[1] > 1 and getattr(network.output_layer.activation, "name", "") == "softmax":

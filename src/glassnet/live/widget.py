@@ -9,9 +9,10 @@ only when a widget is made.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ..view import asset
+from ..view import asset, to_json
 from .session import Session
 
 _WIDGET_CLASS: Any = None
@@ -25,7 +26,7 @@ def respond(session: Session, content: Any) -> dict[str, Any]:
         reply = session.handle(str(content.get("kind")), content.get("payload"))
     except (ValueError, TypeError) as error:
         return {"id": content.get("id"), "error": str(error).splitlines()[0]}
-    return {"id": content.get("id"), "reply": reply}
+    return {"id": content.get("id"), "reply": json.loads(to_json(reply))}  # NaN: null
 
 
 def widget_class() -> Any:
@@ -49,7 +50,7 @@ def widget_class() -> Any:
         document = traitlets.Dict().tag(sync=True)
 
         def __init__(self, session: Session) -> None:
-            super().__init__(document=session.state())
+            super().__init__(document=json.loads(to_json(session.state())))
             self.session = session
             self.on_msg(self._message)
 

@@ -5,6 +5,14 @@ the network. Above this package, :mod:`glassnet.trace` writes it as a file
 (:meth:`glassnet.Trace.to_html`) and :mod:`glassnet.live` serves it live, from the engine.
 """
 
-from .page import asset, build_page, finite, iframe, to_json, write_page
+from .page import asset, build_page, finite, iframe, page_document, to_json, write_page
 
-__all__ = ["asset", "build_page", "finite", "iframe", "to_json", "write_page"]
+__all__ = [
+    "asset",
+    "build_page",
+    "finite",
+    "iframe",
+    "page_document",
+    "to_json",
+    "write_page",
+]

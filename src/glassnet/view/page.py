@@ -36,9 +36,21 @@ def finite(value: Any) -> Any:
 
 
 def to_json(document: Any) -> str:
-    """Strict JSON, safe inside a ``<script>`` element (no ``</`` can close it)."""
-    text = json.dumps(finite(document), allow_nan=False, ensure_ascii=False)
+    """Strict JSON (NaN and infinities as null), safe inside a ``<script>`` element."""
+    try:
+        text = json.dumps(document, allow_nan=False, ensure_ascii=False)
+    except ValueError:  # a non-finite number somewhere: the slower walk replaces them
+        text = json.dumps(finite(document), allow_nan=False, ensure_ascii=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def page_document(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` as the page needs it: matrix names of weights (``layer[0].weights[i, j]``)
+    follow from their indices, so their table (a third of a large model's document) is left out.
+    """
+    if document.get("names") == "matrix":
+        return {**document, "weight_names": {}}
+    return document
 
 
 def build_page(
@@ -62,13 +74,14 @@ def build_page(
         "JSON.parse(document.getElementById('glassview-config').textContent));\n"
     )
     script = asset("glassview.js").replace("</script", "<\\/script") + boot
+    data = to_json(page_document(document))
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
         "<link rel='icon' href='data:,'>\n"  # no favicon request: nothing is fetched
         f"<title>{html.escape(title)}</title>\n<style>\n{asset('glassview.css')}\n</style>\n"
         "</head>\n<body>\n<div id='glassview' class='glassview'></div>\n"
-        f"<script type='application/json' id='glassview-document'>{to_json(document)}</script>\n"
+        f"<script type='application/json' id='glassview-document'>{data}</script>\n"
         f"<script type='application/json' id='glassview-config'>{to_json(config)}</script>\n"
         f"<script type='module'>\n{script}</script>\n</body>\n</html>\n"
     )

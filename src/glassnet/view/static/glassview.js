@@ -281,27 +281,36 @@ class GlassView {
   }
 
   async playLive() {
+    // one request always in flight: the engine trains the next epochs while this frame draws
     this.frames = 0;
+    let pending = this.ask("play", { epochs: this.speed });
     while (this.playing) {
       const started = performance.now();
-      const reply = await this.ask("play", { epochs: this.speed });
-      if (!reply) { this.playing = false; break; }
-      const first = reply.curve[0][0]; // the engine's epochs replace the curve from there on
-      this.curvePoints = this.curvePoints.filter((p) => p[0] < first).concat(reply.curve);
-      this.current = reply.parameters;
-      if (reply.surface) this.surface = reply.surface;
-      this.frames += 1;
-      this.drawNetwork();
-      this.drawLegend();
-      this.drawCurve();
-      this.drawBoundary();
+      const reply = await pending;
+      if (!reply) { this.playing = false; pending = null; break; }
+      pending = this.playing ? this.ask("play", { epochs: this.speed }) : null;
+      this.showPlayed(reply);
       const spent = performance.now() - started;
-      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, Math.max(0, 16 - spent))));
+      // at most ~60 frames a second; the browser paints between two tasks
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 16 - spent)));
     }
+    if (pending) { const last = await pending; if (last) this.showPlayed(last); }
     this.playButton.textContent = "▶ play";
     const doc = await this.ask("state", {}); // paused: every number of the next step
     if (doc) this.setDocument(doc);
     this.root.dataset.paused = String(Date.now());
+  }
+
+  showPlayed(reply) {
+    const first = reply.curve[0][0]; // the engine's epochs replace the curve from there on
+    this.curvePoints = this.curvePoints.filter((p) => p[0] < first).concat(reply.curve);
+    this.current = reply.parameters;
+    if (reply.surface) this.surface = reply.surface;
+    this.frames += 1;
+    this.drawNetwork();
+    this.drawLegend();
+    this.drawCurve();
+    this.drawBoundary();
   }
 
   replay() { // a static page replays the iterations the trace recorded
