@@ -354,8 +354,14 @@ class GlassView {
   }
 
   positions() {
+    // room at the sides for long input names, and for output names (and their numbers)
+    const d = this.doc;
     const levels = this.neurons.length;
-    const xs = (level) => 110 + (level * 420) / Math.max(1, levels - 1);
+    const long = (level) => this.neurons[level].some((j) => nameOf(d, level, j).length > 4);
+    const left = long(0) ? 110 : 70;
+    const crowdedOut = this.neurons[levels - 1].length > 4;
+    const right = 640 - (long(levels - 1) ? (crowdedOut ? 220 : 110) : crowdedOut ? 130 : 70);
+    const xs = (level) => left + (level * (right - left)) / Math.max(1, levels - 1);
     return this.neurons.map((drawn, level) => drawn.map((_, n) => ({
       x: xs(level), y: 50 + ((n + 0.5) * 330) / drawn.length,
     })));
@@ -411,7 +417,7 @@ class GlassView {
       line.append(svg("title", {}, `${name} = ${fmt(e.w)}`));
       line.addEventListener("click", () => this.select({ kind: "weight", k: e.k, i: e.i, j: e.j }));
       edgeLayer.append(line);
-      if (labelEdges || chosen) labelLayer.append(this.edgeLabel(e, from, to, name));
+      if (labelEdges) labelLayer.append(this.edgeLabel(e, from, to, name));
     }
     root.append(edgeLayer);
     const neuronLayer = svg("g", { class: "gv-neurons" });
@@ -461,28 +467,34 @@ class GlassView {
     // a short name inside the circle; a long one (a feature, a class) beside it, outside
     const inside = name.length <= 4 ? name : level > 0 && !last ? String(j + 1) : "";
     g.append(svg("text", { x: p.x, y: p.y + 4, "text-anchor": "middle", class: "gv-label" }, inside));
+    let outerWidth = 0;
     if (!inside) {
       const shown = name.length > 14 ? name.slice(0, 13) + "…" : name;
+      outerWidth = 7 * shown.length + 6;
       g.append(svg("text", {
         x: level === 0 ? p.x - 22 : p.x + 22, y: p.y + 4, class: "gv-label gv-outer-label",
         "text-anchor": level === 0 ? "end" : "start",
       }, shown));
     }
-    g.append(svg("title", {}, name));
-    // numbers outside the band of edges: above the upper neurons, below the lower ones; in a
-    // crowded column, one line to the right of the neuron
     const lines = this.neuronNumbers(level, j, s);
+    const all = lines.map(([, label, value]) => `${label} ${fmt(value)}`.trim());
+    g.append(svg("title", {}, [name, ...all].join("\n")));
+    // numbers outside the band of edges: above the upper neurons, below the lower ones; in a
+    // crowded column only the step's last number, beside the neuron after any outer name (all
+    // of them on demand: the tooltip)
     const drawn = this.neurons[level];
     const crowded = drawn.length > 4;
     const above = drawn.indexOf(j) < drawn.length / 2;
-    lines.forEach(([kind, label, value], n) => {
-      let x = p.x;
-      let y = above ? p.y - 24 - (lines.length - 1 - n) * 13 : p.y + 31 + n * 13;
-      let anchor = "middle";
-      if (crowded) { // beside the neuron, on the side its outer name leaves free
-        const left = inside ? level === 0 : level !== 0;
-        x = left ? p.x - 22 : p.x + 22;
-        y = p.y + 4 + (n - (lines.length - 1) / 2) * 12;
+    const shownLines = crowded ? lines.slice(-1) : lines;
+    shownLines.forEach(([kind, label, value], n) => {
+      // at the sides, aligned with the neuron's outer edge so that long numbers stay inside
+      let x = level === 0 ? p.x - 18 : last ? p.x + 18 : p.x;
+      let y = above ? p.y - 24 - (shownLines.length - 1 - n) * 13 : p.y + 31 + n * 13;
+      let anchor = level === 0 ? "start" : last ? "end" : "middle";
+      if (crowded) {
+        const left = level === 0 && inside;
+        x = left ? p.x - 22 : p.x + 22 + (level === 0 ? 0 : outerWidth);
+        y = p.y + 4;
         anchor = left ? "end" : "start";
       }
       g.append(svg("text", {
@@ -510,6 +522,12 @@ class GlassView {
         ["error", "E =", d.loss_per_output ? d.loss_per_output[s][j] : null]] : [];
       case 4: return [["delta", "δ =", layer.delta ? layer.delta[s][j] : null]];
       case 5: return bias.trainable ? [["bias-after", `${biasName} =`, bias.after[j]]] : [];
+      case 6: { // the outputs the updates led to, against the targets
+        const history = d.history || [];
+        const done = history.length ? history[history.length - 1][0] : 1;
+        return last && d.final_outputs ? [["target", "target", d.y[s][j]],
+          ["final", `out after ${done} update${done === 1 ? "" : "s"}`, d.final_outputs[s][j]]] : [];
+      }
       default: return [];
     }
   }
@@ -521,8 +539,11 @@ class GlassView {
       const hidden = names.length - this.neurons[level].length;
       let text = level === 0 ? `${names.length} input${names.length > 1 ? "s" : ""}`
         : `${names.length} · ${d.layers[level - 1].activation}`;
-      if (hidden > 0) text += ` (${hidden} more not drawn)`;
-      this.svg.append(svg("text", { x, y: 425, "text-anchor": "middle", class: "gv-layer-summary" }, text));
+      this.svg.append(svg("text", { x, y: 418, "text-anchor": "middle", class: "gv-layer-summary" }, text));
+      if (hidden > 0) {
+        this.svg.append(svg("text", { x, y: 432, "text-anchor": "middle", class: "gv-layer-summary" },
+          `(${hidden} more not drawn)`));
+      }
     });
   }
 
@@ -660,6 +681,7 @@ class GlassView {
       3: "output neurons: out, the target and the error E",
       4: "edges: ∂E/∂w; neurons: δ = ∂E/∂net",
       5: "edges: the new weights after the update",
+      6: "output neurons: the outputs after the update(s), against the targets",
     };
     const caption = this.current ? "edges: the weights as training plays" : captions[this.step] || "edges: the weights";
     this.legend.replaceChildren(
