@@ -54,11 +54,17 @@ widget.render({{ model, el: document.getElementById("glassview") }});
 
 
 def launch_options() -> dict[str, Any]:
+    """Chromium's path and flags; skip without it (or Playwright), but fail in CI."""
     path = shutil.which("chromium")
-    if path is None:
+    missing = "Chromium is not installed (apt-get install chromium)" if path is None else None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ModuleNotFoundError:
+        missing = "Playwright for Python is not installed (pip install '.[test]')"
+    if missing is not None:
         if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing in CI: .ci/run installs it with apt-get")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+            pytest.fail(f"{missing}: in CI, .ci/run installs it")
+        pytest.skip(missing)
     return {"executable_path": path, "args": LAUNCH_ARGS}
 
 
@@ -215,6 +221,19 @@ def test_play_advances_the_loss_as_fit_does(opened: Opened) -> None:
     assert [epoch for epoch, _ in shown] == list(range(len(shown)))
     np.testing.assert_allclose([loss for _, loss in shown], losses, rtol=1e-12)
     assert opened.document()["loss"] < shown[0][1]
+
+
+def test_a_trace_in_jupyter_shows_the_same_view(browser) -> None:
+    """``_repr_html_`` is the static page in an iframe: it runs with no kernel."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_content(worked_example_network().trace(WORKED_X, WORKED_Y)._repr_html_())
+    frame = page.frame_locator("iframe")
+    frame.locator('.gv-step[data-step="4"]').click()
+    assert frame.locator('text.gv-gradient[data-name="w5"]').text_content() == "w5 0.082167041"
+    page.close()
+    assert errors == []
 
 
 def fit_losses(network: gn.Network, epochs: int) -> list[float]:

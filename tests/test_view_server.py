@@ -3,6 +3,7 @@ message handler and the `glassnet view` command."""
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -229,6 +230,7 @@ def test_a_request_for_another_host_is_refused(server, host) -> None:
 
 # ---------------------------------------------------------------------- the widget
 def test_the_widget_answers_the_pages_messages() -> None:
+    pytest.importorskip("anywidget", reason="the widget needs anywidget (pip install '.[test]')")
     network, x, y = worked_example()
     widget = gn.view(network, x, y)
     assert widget.document["parameters"][2]["gradient"][0][0] == pytest.approx(
@@ -247,6 +249,38 @@ def test_the_widget_answers_the_pages_messages() -> None:
         "id": None,
         "error": "a message must be an object, got str",
     }
+
+
+def test_a_trained_model_is_shown_on_its_rows_with_its_names(tmp_path) -> None:
+    from sklearn.datasets import load_iris
+
+    from glassnet.commands.view import make_session
+
+    iris = load_iris(as_frame=True)
+    frame = iris.frame[["petal length (cm)", "petal width (cm)"]].set_axis(
+        ["length", "width"], axis=1
+    )
+    frame["species"] = iris.target_names[iris.target]
+    data, model = tmp_path / "iris.csv", tmp_path / "iris.safetensors"
+    frame.to_csv(data, index=False)
+    argv = ["train", str(data), "--target", "species", "--hidden", "4", "--epochs", "2"]
+    assert main([*argv, "--out", str(model), "--quiet", "--seed", "0"]) == 0
+    before = model.read_bytes()
+    options = dict(model=str(model), data=str(data), rows=50, dataset=None, lr=None)
+    session = make_session(argparse.Namespace(**options))
+    document = session.handle("state")
+    assert document["labels"] == {
+        "inputs": ["length", "width"],
+        "outputs": ["setosa", "versicolor", "virginica"],
+    }
+    assert len(document["x"]) == 50 and document["y"][0] == [1.0, 0.0, 0.0]
+    assert document["surface"]["kind"] == "classes"
+    session.handle("play", {"epochs": 3})
+    assert model.read_bytes() == before  # the model file is never written
+    assert (
+        main(["view", "--no-browser", "--model", str(model), "--data", str(data), "--rows", "0"])
+        == 2
+    )
 
 
 def test_glassnet_view_is_the_page_package_and_opens_the_widget() -> None:

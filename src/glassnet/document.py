@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .gradcheck import numerical_gradients
+from .layers import Dropout
+
 if TYPE_CHECKING:
     from ._trace_render import Names
     from .trace import Trace
 
 SCHEMA_VERSION = 1
+GRADCHECK_MAX_PARAMETERS = 300  # above this, the trace keeps no finite-difference check
 
 # a walk-through heading's step in the view's numbering, found by a word of the heading
 # (first match wins: "Convergence check: the loss" is step 6, not step 3)
@@ -54,6 +58,21 @@ def extras(trace: Trace, names: Names) -> dict[str, Any]:
         "walkthrough_note": note,
         "walkthrough": sections,
     }
+
+
+def gradient_check(network: Any, x: Any, y: Any, w: Any) -> list[np.ndarray] | None:
+    """Central differences of the loss before the step, to show beside backpropagation's.
+
+    Only for small networks (each entry costs two forward passes) without Dropout (its masks
+    make the training loss differ from ``network.loss``, which has no mask).
+    """
+    parameters = network.all_parameters()
+    if sum(p.value.size for p in parameters) > GRADCHECK_MAX_PARAMETERS:
+        return None
+    if any(isinstance(layer, Dropout) for layer in network.layers):
+        return None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return numerical_gradients(network, x, y, w)
 
 
 def walkthrough(text: str) -> tuple[str, list[dict[str, Any]]]:

@@ -34,14 +34,13 @@ from . import _trace_dropout as dropout
 from ._trace_dropout import DropoutRecord
 from ._trace_render import render_html, render_text, to_dict
 from ._validation import check_int, describe
-from .gradcheck import numerical_gradients
+from .document import gradient_check
 from .layers import Dropout
 from .optimizers import SGD, as_optimizer
 from .recording import Recorder
 from .training import train_step
 
 TUTORIAL_MAX_WEIGHTS = 20  # above this, names="auto" uses matrix names
-GRADCHECK_MAX_PARAMETERS = 300  # above this, the trace keeps no finite-difference check
 
 
 @dataclass
@@ -257,7 +256,7 @@ def trace_step(
         optimizer = copy.deepcopy(optimizer, {id(p): p for p in network.all_parameters()})
     dropout.hand_rng(network, rng)
     trace = _new_trace(network, optimizer, x, y, w, names, precision, dry_run)
-    trace.numeric_gradients = _numeric_gradients(network, x, y, w)
+    trace.numeric_gradients = gradient_check(network, x, y, w)  # before the step changes it
     try:  # as in fit, overflow shows up as TrainingDiverged rather than as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             _run(trace, network, optimizer, x, y, w, iterations)
@@ -295,21 +294,6 @@ def _new_trace(
         getattr(loss, "reduction", "sum"),
         network.uses_logits, repr(optimizer), plain, names, precision=precision, dry_run=dry,
     )  # fmt: skip
-
-
-def _numeric_gradients(network: Any, x: Any, y: Any, w: Any) -> list[np.ndarray] | None:
-    """Central differences of the loss before the step, beside backpropagation's gradients.
-
-    Only for small networks (each entry costs two forward passes) without Dropout (its masks
-    make the training loss differ from ``network.loss``, which has no mask).
-    """
-    parameters = network.all_parameters()
-    if sum(p.value.size for p in parameters) > GRADCHECK_MAX_PARAMETERS:
-        return None
-    if any(isinstance(layer, Dropout) for layer in network.layers):
-        return None
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return numerical_gradients(network, x, y, w)
 
 
 def _resolve_names(network: Any, names: str) -> str:
