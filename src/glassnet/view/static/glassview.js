@@ -14,6 +14,7 @@ const MAX_DRAWN = 12; // neurons drawn per layer; a wider layer shows its strong
 const MAX_EDGES_PER_LAYER = 48; // beyond, the strongest edges only
 const MAX_EDGE_LABELS = 24; // more edges than this: numbers on demand (click)
 const SPEEDS = [1, 5, 20, 100]; // epochs per frame while playing
+const ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity", "softmax", "leaky_relu", "elu", "softplus"];
 
 // ------------------------------------------------------------------ numbers, as glassnet prints
 export function fmt(value, precision = 9) {
@@ -463,49 +464,57 @@ class GlassView {
     const symbol = d.neurons[level][j];
     const g = svg("g", { class: "gv-neuron", "data-neuron": symbol, "data-level": String(level) });
     const last = level === d.neurons.length - 1;
-    g.append(svg("circle", { cx: p.x, cy: p.y, r: 17, class: level === 0 ? "gv-unit-in" : last ? "gv-unit-out" : "gv-unit-hidden" }));
-    // a short name inside the circle; a long one (a feature, a class) beside it, outside
-    const inside = name.length <= 4 ? name : level > 0 && !last ? String(j + 1) : "";
-    g.append(svg("text", { x: p.x, y: p.y + 4, "text-anchor": "middle", class: "gv-label" }, inside));
-    let outerWidth = 0;
-    if (!inside) {
-      const shown = name.length > 14 ? name.slice(0, 13) + "…" : name;
-      outerWidth = 7 * shown.length + 6;
-      g.append(svg("text", {
-        x: level === 0 ? p.x - 22 : p.x + 22, y: p.y + 4, class: "gv-label gv-outer-label",
-        "text-anchor": level === 0 ? "end" : "start",
-      }, shown));
-    }
+    const kind = level === 0 ? "gv-unit-in" : last ? "gv-unit-out" : "gv-unit-hidden";
+    g.append(svg("circle", { cx: p.x, cy: p.y, r: 17, class: kind }));
+    const label = this.drawNeuronName(g, level, j, p, name);
     const lines = this.neuronNumbers(level, j, s);
-    const all = lines.map(([, label, value]) => `${label} ${fmt(value)}`.trim());
-    g.append(svg("title", {}, [name, ...all].join("\n")));
-    // numbers outside the band of edges: above the upper neurons, below the lower ones; in a
-    // crowded column only the step's last number, beside the neuron after any outer name (all
-    // of them on demand: the tooltip)
-    const drawn = this.neurons[level];
-    const crowded = drawn.length > 4;
-    const above = drawn.indexOf(j) < drawn.length / 2;
-    const shownLines = crowded ? lines.slice(-1) : lines;
-    shownLines.forEach(([kind, label, value], n) => {
-      // at the sides, aligned with the neuron's outer edge so that long numbers stay inside
-      let x = level === 0 ? p.x - 18 : last ? p.x + 18 : p.x;
-      let y = above ? p.y - 24 - (shownLines.length - 1 - n) * 13 : p.y + 31 + n * 13;
-      let anchor = level === 0 ? "start" : last ? "end" : "middle";
-      if (crowded) {
-        const left = level === 0 && inside;
-        x = left ? p.x - 22 : p.x + 22 + (level === 0 ? 0 : outerWidth);
-        y = p.y + 4;
-        anchor = left ? "end" : "start";
-      }
-      g.append(svg("text", {
-        x, y, "text-anchor": anchor, class: `gv-num gv-${kind}`, "data-name": symbol,
-        "data-kind": kind, "data-value": String(value),
-      }, `${label} ${fmt(value)}`.trim()));
-    });
+    const all = lines.map(([, text, value]) => `${text} ${fmt(value)}`.trim());
+    g.append(svg("title", {}, [name, ...all].join("\n"))); // every number, on demand
+    this.drawNeuronNumbers(g, level, j, p, lines, label);
     g.addEventListener("click", () => {
       if (level > 0) this.select({ kind: "bias", k: level - 1, j });
     });
     return g;
+  }
+
+  // a short name inside the circle; a long one (a feature, a class) beside it, outside
+  drawNeuronName(g, level, j, p, name) {
+    const last = level === this.doc.neurons.length - 1;
+    const inside = name.length <= 4 ? name : level > 0 && !last ? String(j + 1) : "";
+    g.append(svg("text", { x: p.x, y: p.y + 4, "text-anchor": "middle", class: "gv-label" }, inside));
+    if (inside) return { inside: true, width: 0 };
+    const shown = name.length > 14 ? name.slice(0, 13) + "…" : name;
+    g.append(svg("text", {
+      x: level === 0 ? p.x - 22 : p.x + 22, y: p.y + 4, class: "gv-label gv-outer-label",
+      "text-anchor": level === 0 ? "end" : "start",
+    }, shown));
+    return { inside: false, width: 7 * shown.length + 6 };
+  }
+
+  // numbers outside the band of edges: above the upper neurons, below the lower ones, aligned
+  // with the neuron's outer edge at the sides; in a crowded column only the step's last number,
+  // beside the neuron after any outer name
+  drawNeuronNumbers(g, level, j, p, lines, label) {
+    const last = level === this.doc.neurons.length - 1;
+    const drawn = this.neurons[level];
+    const crowded = drawn.length > 4;
+    const above = drawn.indexOf(j) < drawn.length / 2;
+    const shown = crowded ? lines.slice(-1) : lines;
+    shown.forEach(([kind, text, value], n) => {
+      let x = level === 0 ? p.x - 18 : last ? p.x + 18 : p.x;
+      let y = above ? p.y - 24 - (shown.length - 1 - n) * 13 : p.y + 31 + n * 13;
+      let anchor = level === 0 ? "start" : last ? "end" : "middle";
+      if (crowded) {
+        const left = level === 0 && label.inside;
+        x = left ? p.x - 22 : p.x + 22 + (level === 0 ? 0 : label.width);
+        y = p.y + 4;
+        anchor = left ? "end" : "start";
+      }
+      g.append(svg("text", {
+        x, y, "text-anchor": anchor, class: `gv-num gv-${kind}`, "data-name": this.doc.neurons[level][j],
+        "data-kind": kind, "data-value": String(value),
+      }, `${text} ${fmt(value)}`.trim()));
+    });
   }
 
   neuronNumbers(level, j, s) { // [kind, label, value] shown at this step
@@ -594,40 +603,49 @@ class GlassView {
 
   drawSelection() {
     const box = this.selection;
-    box.replaceChildren();
     const f = this.factors();
     if (!f) {
-      box.append(el("p", { class: "gv-hint" }, "Select a weight (an edge) or a neuron's bias to see its chain-rule product."));
+      box.replaceChildren(el("p", { class: "gv-hint" }, "Select a weight (an edge) or a neuron's bias to see its chain-rule product."));
       return;
     }
-    const d = this.doc;
-    box.append(el("h3", {}, `∂E/∂${f.name}: the chain rule, factor by factor`));
+    box.replaceChildren(el("h3", {}, `∂E/∂${f.name}: the chain rule, factor by factor`),
+      this.chainFormula(f), this.chainNumbers(f), this.gradientCheck(f));
+    this.drawEditField(box, f);
+  }
+
+  chainFormula(f) { // each factor in the colour of its ring on the drawing
     const line = el("p", { class: "gv-chain" });
     line.append(`∂E/∂${f.name} = `);
     f.list.forEach((factor, n) => {
       if (n) line.append(" × ");
       line.append(el("span", { class: `gv-factor gv-factor-${n + 1}`, title: factor.label }, factor.label));
     });
-    box.append(line);
-    const numbers = el("p", { class: "gv-chain gv-chain-numbers" });
-    numbers.append("= ");
+    return line;
+  }
+
+  chainNumbers(f) {
+    const line = el("p", { class: "gv-chain gv-chain-numbers" });
+    line.append("= ");
     f.list.forEach((factor, n) => {
-      if (n) numbers.append(" × ");
-      numbers.append(el("span", { class: `gv-factor gv-factor-${n + 1}`, "data-kind": "factor" }, fmt(factor.value)));
+      if (n) line.append(" × ");
+      line.append(el("span", { class: `gv-factor gv-factor-${n + 1}`, "data-kind": "factor" }, fmt(factor.value)));
     });
-    const batch = d.x.length > 1 ? " (this sample; the gradient is the mean of the samples' products)" : "";
-    numbers.append(` = `, el("span", { class: "gv-total", "data-kind": "selected-gradient", "data-value": String(f.total) }, fmt(f.total)), batch);
-    box.append(numbers);
+    const total = el("span", { class: "gv-total", "data-kind": "selected-gradient", "data-value": String(f.total) }, fmt(f.total));
+    if (this.doc.x.length > 1) line.append(` (sample ${this.sample + 1}); over the batch, the mean of the samples' products: ∂E/∂${f.name} = `, total);
+    else line.append(" = ", total);
+    return line;
+  }
+
+  gradientCheck(f) { // recorded by the trace with glassnet.gradcheck.numerical_gradients
     const check = el("p", { class: "gv-check" });
     if (f.check === null) {
       check.textContent = "finite-difference check: not recorded for this network (too large, or dropout)";
-    } else {
-      check.append("finite-difference check: (E(θ+ε) − E(θ−ε)) / 2ε = ",
-        el("span", { "data-kind": "numeric-gradient" }, fmt(f.check)),
-        f.penalty ? " (of the loss with its penalty)" : "");
+      return check;
     }
-    box.append(check);
-    this.drawEditField(box, f);
+    check.append("finite-difference check: (E(θ+ε) − E(θ−ε)) / 2ε = ",
+      el("span", { "data-kind": "numeric-gradient" }, fmt(f.check)),
+      f.penalty ? " (of the loss with its penalty)" : "");
+    return check;
   }
 
   drawEditField(box, f) {
@@ -761,47 +779,57 @@ class GlassView {
   }
 
   drawEditor() {
-    const box = this.editor;
-    box.replaceChildren();
     const d = this.doc;
     const live = this.transport.live;
-    box.append(el("h3", {}, live ? "Edit: the engine recomputes every number" : "Edit (needs the engine: `glassnet view`)"));
+    const title = live ? "Edit: the engine recomputes every number" : "Edit (needs the engine: `glassnet view`)";
     const row = el("div", { class: "gv-edit-row" });
-    const field = (label, value, payload) => {
-      const input = el("input", { type: "number", step: "any", value: String(value), class: "gv-edit-field", "aria-label": label });
-      input.disabled = !live;
-      input.addEventListener("change", () => this.edit({ ...payload, value: Number(input.value) }));
-      const wrap = el("label", {}, `${label} `);
-      wrap.append(input);
-      row.append(wrap);
-    };
     if (d.x[0].length <= 8 && d.x.length <= 8) {
-      d.x[this.sample].forEach((v, i) => field(d.neurons[0][i], v, { target: "input", sample: this.sample, i }));
-      d.y[this.sample].forEach((v, j) => field(`target ${d.neurons[d.neurons.length - 1][j]}`, v, { target: "target", sample: this.sample, j }));
+      const s = this.sample;
+      const outputs = d.neurons[d.neurons.length - 1];
+      d.x[s].forEach((v, i) => row.append(this.editField(d.neurons[0][i], v, { target: "input", sample: s, i })));
+      d.y[s].forEach((v, j) => row.append(this.editField(`target ${outputs[j]}`, v, { target: "target", sample: s, j })));
     }
-    field("learning rate η", d.learning_rate, { target: "learning_rate" });
-    d.layers.forEach((layer, k) => {
-      const select = el("select", { class: "gv-activation", "aria-label": `activation of layer ${k}` });
-      for (const name of ["sigmoid", "tanh", "relu", "identity", "softmax", "leaky_relu", "elu", "softplus"]) {
-        const option = el("option", { value: name }, name);
-        if (name === layer.activation) option.selected = true;
-        select.append(option);
-      }
-      select.disabled = !live;
-      select.addEventListener("change", () => this.edit({ target: "activation", layer: k, name: select.value }));
-      const wrap = el("label", {}, `layer ${k + 1} `);
-      wrap.append(select);
-      row.append(wrap);
-    });
-    if (d.x.length > 1) {
-      const pick = el("input", { type: "number", min: "1", max: String(d.x.length), value: String(this.sample + 1), class: "gv-sample", "aria-label": "sample shown" });
-      pick.addEventListener("change", () => { this.sample = Math.min(d.x.length, Math.max(1, Number(pick.value))) - 1; this.draw(); });
-      const wrap = el("label", {}, `sample shown (of ${d.x.length}) `);
-      wrap.append(pick);
-      row.append(wrap);
-    }
-    box.append(row);
+    row.append(this.editField("learning rate η", d.learning_rate, { target: "learning_rate" }));
+    d.layers.forEach((layer, k) => row.append(this.activationPicker(layer, k)));
+    if (d.x.length > 1) row.append(this.samplePicker());
+    this.editor.replaceChildren(el("h3", {}, title), row);
   }
+
+  editField(label, value, payload) {
+    const input = el("input", { type: "number", step: "any", value: String(value), class: "gv-edit-field", "aria-label": label });
+    input.disabled = !this.transport.live;
+    input.addEventListener("change", () => this.edit({ ...payload, value: Number(input.value) }));
+    const wrap = el("label", {}, `${label} `);
+    wrap.append(input);
+    return wrap;
+  }
+
+  activationPicker(layer, k) {
+    const select = el("select", { class: "gv-activation", "aria-label": `activation of layer ${k + 1}` });
+    for (const name of ACTIVATIONS) {
+      const option = el("option", { value: name }, name);
+      option.selected = name === layer.activation;
+      select.append(option);
+    }
+    select.disabled = !this.transport.live;
+    select.addEventListener("change", () => this.edit({ target: "activation", layer: k, name: select.value }));
+    const wrap = el("label", {}, `layer ${k + 1} `);
+    wrap.append(select);
+    return wrap;
+  }
+
+  samplePicker() { // which sample's numbers the drawing shows (the gradients are the batch's)
+    const n = this.doc.x.length;
+    const pick = el("input", { type: "number", min: "1", max: String(n), value: String(this.sample + 1), class: "gv-sample", "aria-label": "sample shown" });
+    pick.addEventListener("change", () => {
+      this.sample = Math.min(n, Math.max(1, Number(pick.value))) - 1;
+      this.draw();
+    });
+    const wrap = el("label", {}, `sample shown (of ${n}) `);
+    wrap.append(pick);
+    return wrap;
+  }
+
 }
 
 function colorOf(value, kind, strong = false) {
