@@ -78,7 +78,7 @@ def opening(browser: Any, folder: Path) -> None:
 
 def playing(browser: Any, seconds: float = 5.0) -> None:
     x, y = toy_dataset("circles")
-    server = ViewServer(Session(playground_network(), x, y, learning_rate=0.3))
+    server = ViewServer(Session(playground_network(), x, y, learning_rate=1.0))
     server.start()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:

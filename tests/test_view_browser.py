@@ -19,7 +19,7 @@ import pytest
 
 import glassnet as gn
 from glassnet._trace_render import fmt
-from glassnet.live import Session, ViewServer, worked_example
+from glassnet.live import Session, ViewServer, playground_network, toy_dataset, worked_example
 from glassnet.view import asset
 
 from .conftest import WORKED_X, WORKED_Y, worked_example_network
@@ -240,3 +240,28 @@ def fit_losses(network: gn.Network, epochs: int) -> list[float]:
     history = network.fit(WORKED_X, WORKED_Y, optimizer=gn.SGD(learning_rate=0.5), epochs=epochs,
                           batch_size=None, shuffle=False)  # fmt: skip
     return history.loss
+
+
+def test_play_on_a_toy_set_redraws_the_boundary_from_the_engine(browser, tmp_path) -> None:
+    x, y = toy_dataset("xor")
+    server = ViewServer(Session(playground_network(), x, y, learning_rate=0.3))
+    server.start()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    view = Opened(page, server.session)
+    try:
+        page.goto(server.url)
+        page.wait_for_selector(".gv-network .gv-neuron")
+        page.click(".gv-playbutton")
+        page.wait_for_function("document.getElementById('glassview').glassview.frames >= 5")
+        page.click(".gv-playbutton")
+        page.wait_for_function("document.getElementById('glassview').dataset.paused !== undefined")
+        assert page.evaluate("document.querySelector('.gv-boundary').hidden") is False
+        surface = view.document()["surface"]
+        corner = server.session.network.predict([[surface["x0"], surface["y0"]]])[0, 0]
+        assert surface["values"][0] == pytest.approx(corner, abs=1e-4)
+        assert view.document()["epochs"] >= 5
+        page.screenshot(path=str(tmp_path / "view-xor.png"), full_page=True)
+    finally:
+        page.close()
+        server.close()
+    assert view.errors == []

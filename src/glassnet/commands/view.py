@@ -34,7 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data", metavar="DATA", help="with --model: the CSV/Parquet rows to show")
     add("--rows", type=int, default=200, metavar="N", help=f"with --data: the first N rows "
         f"(default 200, at most {MAX_ROWS})")  # fmt: skip
-    add("--lr", type=float, default=None, help="learning rate η (default 0.5, toy sets 0.3)")
+    add(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate η (default 0.5; toy sets 1.0; a model 0.1)",
+    )
     add("--port", type=int, default=0, help="the port (default: a free one)")
     add("--no-browser", action="store_true", help="print the URL without opening a browser")
 
@@ -74,7 +79,7 @@ def make_session(args: argparse.Namespace) -> Any:
         return Session(network, x, y, learning_rate=args.lr or 0.1, labels=labels)
     if args.dataset is not None:
         x, y = toy_dataset(args.dataset)
-        return Session(playground_network(), x, y, learning_rate=args.lr or 0.3)
+        return Session(playground_network(), x, y, learning_rate=args.lr or 1.0)
     network, x, y = worked_example()
     return Session(network, x, y, learning_rate=args.lr or 0.5)
 
