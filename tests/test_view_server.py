@@ -200,6 +200,28 @@ def test_the_page_and_the_endpoints_answer_with_the_token(server) -> None:
     assert request(server, f"/nothing?{token}")[0] == 404
 
 
+def test_a_bad_body_is_refused_with_a_reason(server) -> None:
+    path = f"/api/edit?token={server.token}"
+    for length, body in (("-5", b""), ("x", b""), (str(2 << 20), b"{}")):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.putrequest("POST", path, skip_host=True)
+        connection.putheader("Host", f"127.0.0.1:{server.port}")
+        connection.putheader("Content-Length", length)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+        assert response.status == 400 and "Content-Length" in answer["error"]
+    status, played = request(server, path.replace("edit", "play"), {"epochs": 1})
+    assert status == 200 and played["epochs"] == 1  # the server still answers
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("POST", path, b"{not json", {"Host": f"127.0.0.1:{server.port}"})
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+    assert response.status == 400 and answer == {"error": "the request body must be JSON"}
+
+
 @pytest.mark.parametrize("query", ["", "?token=", "?token=guess", "?other=1"])
 def test_a_request_without_the_token_is_refused(server, query) -> None:
     for path in ("/", "/api/state"):

@@ -112,12 +112,15 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith("/api/"):
             self.send_json(404, {"error": f"no such endpoint: {path}"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self.send_json(413, {"error": f"the request body is over {MAX_BODY} bytes"})
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY:
+            self.send_json(
+                400, {"error": f"Content-Length must be 0 to {MAX_BODY}, got {length!r}"}
+            )
+            self.close_connection = True  # the body, if any, is not read
             return
         try:
-            payload = json.loads(self.rfile.read(length) or b"{}")
+            payload = json.loads(self.rfile.read(int(length)) or b"{}")
         except ValueError:
             self.send_json(400, {"error": "the request body must be JSON"})
             return
