@@ -3,8 +3,9 @@
     python benchmarks/view.py
 
 1. Opening: a 784-128-10 network's step (one MNIST-sized sample) as the static file of
-   ``Trace.to_html`` and as the live page of ``glassnet view``: the time from navigation until
-   the network is drawn. Target: under a second.
+   ``Trace.to_html`` and as the live page of ``glassnet view`` (a new server each time, which
+   records the step first): the time from navigation until the network is drawn. Target:
+   under a second.
 2. Playing: a 2-8-8-1 network on the circles toy set, one epoch a frame: frames per second, each
    frame a request to the engine (train one epoch, predict the 40×40 grid) and a redraw of the
    network's numbers, the loss curve and the boundary. Target: at least 30 a second.
@@ -68,12 +69,15 @@ def opening(browser: Any, folder: Path) -> None:
     size = path.stat().st_size / 1e6
     print(f"784-128-10 static file: {size:.1f} MB, written in {written:.2f} s")
     report("  opens in", time_open(browser, path.as_uri()))
-    server = ViewServer(Session(network, x, y))
-    server.start()
-    try:
-        report("  live page opens in", time_open(browser, server.url))
-    finally:
-        server.close()
+    first = []
+    for _ in range(3):  # a new server each time: the engine records the step first
+        server = ViewServer(Session(network, x, y))
+        server.start()
+        try:
+            first += time_open(browser, server.url, repeats=1)
+        finally:
+            server.close()
+    report("  live page opens in", first)
 
 
 def playing(browser: Any, seconds: float = 5.0) -> None:

@@ -38,9 +38,11 @@ def finite(value: Any) -> Any:
 def to_json(document: Any) -> str:
     """Strict JSON (NaN and infinities as null), safe inside a ``<script>`` element."""
     try:
-        text = json.dumps(document, allow_nan=False, ensure_ascii=False)
+        text = json.dumps(document, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except ValueError:  # a non-finite number somewhere: the slower walk replaces them
-        text = json.dumps(finite(document), allow_nan=False, ensure_ascii=False)
+        text = json.dumps(
+            finite(document), allow_nan=False, ensure_ascii=False, separators=(",", ":")
+        )
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
