@@ -152,3 +152,20 @@ def test_explain_html_writes_the_view_of_the_worked_example(tmp_path, capsys) ->
     data = json.loads(page.split("id='glassview-document'>")[1].split("</script>")[0])
     assert data["history"][-1][0] == 4 and data["schema_version"] == SCHEMA_VERSION
     assert capsys.readouterr().out == ""
+
+
+def test_explain_html_never_overwrites_its_input(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(0)
+    data, model = tmp_path / "rows.csv", tmp_path / "model.safetensors"
+    rows = rng.normal(size=(40, 2))
+    data.write_text("a,b,y\n" + "".join(f"{a},{b},{int(a > b)}\n" for a, b in rows))
+    assert main(["train", str(data), "--target", "y", "--hidden", "3", "--epochs", "1",
+                 "--out", str(model), "--quiet"]) == 0  # fmt: skip
+    capsys.readouterr()
+    before = {path: path.read_bytes() for path in (data, model)}
+    for path in (data, model):
+        assert (
+            main(["explain", "--model", str(model), "--data", str(data), "--html", str(path)]) == 2
+        )
+        assert "is an input file" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in (data, model)} == before

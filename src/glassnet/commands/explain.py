@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -108,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
     )  # fmt: skip
     if args.html:
+        inputs = [path for path in (args.model, args.data) if path and os.path.exists(path)]
+        if os.path.exists(args.html) and any(os.path.samefile(p, args.html) for p in inputs):
+            raise CommandError(f"--html {args.html} is an input file: choose another name")
         trace.to_html(args.html)
     elif args.json:
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
