@@ -42,6 +42,7 @@ SCHEMA = {
     "history": list,
     "final_outputs": list,
     "dry_run": bool,
+    "data_gradients": list,
     "numeric_gradients": list,
     "walkthrough_note": str,
     "walkthrough": list,
@@ -169,3 +170,12 @@ def test_explain_html_never_overwrites_its_input(tmp_path, capsys) -> None:
         )
         assert "is an input file" in capsys.readouterr().err
     assert {path: path.read_bytes() for path in (data, model)} == before
+
+
+def test_the_data_gradient_leaves_out_the_penalty_share() -> None:
+    net = gn.Network([gn.Dense(2, 2, "tanh", rng=0), gn.Dense(2, 1, rng=1)], penalties=[gn.L2(0.1)])
+    document = net.trace([[0.5, -1.0]], [[0.3]]).to_dict()
+    for p, data in zip(document["parameters"], document["data_gradients"], strict=True):
+        penalty = 0.0 if p["penalty_gradient"] is None else np.array(p["penalty_gradient"])
+        np.testing.assert_allclose(data, np.array(p["gradient"]) - penalty, atol=1e-15)
+    assert document["parameters"][0]["penalty_gradient"] is not None

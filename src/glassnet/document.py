@@ -3,8 +3,9 @@
 :func:`glassnet._trace_render.to_dict` gives every recorded number; this module adds what a
 reader of the document needs beyond them: the ``schema_version`` (bumped when a field changes
 meaning or goes away; new fields may appear without a bump), every bias's name, the
-finite-difference check of the gradients, and the walk-through text cut into the seven steps
-(the lines ``glassnet explain`` prints). docs/view.md lists the fields.
+gradients of the data loss alone (a weight penalty's share taken out, as the walk-through
+shows them), the finite-difference check of the gradients, and the walk-through text cut into
+the seven steps (the lines ``glassnet explain`` prints). docs/view.md lists the fields.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def extras(trace: Trace, names: Names) -> dict[str, Any]:
         [names.bias(k, None if shared_bias(b) else j) for j in range(b.before.size)]
         for k, b in enumerate(biases)
     ]
+    from ._trace_steps import data_grad
+
     numeric = trace.numeric_gradients
     note, sections = walkthrough(render_text(trace, trace.precision))
     return {
@@ -54,6 +57,7 @@ def extras(trace: Trace, names: Names) -> dict[str, Any]:
         "bias_names": bias_names,
         "plain_sgd": trace.plain_sgd,
         "precision": trace.precision,
+        "data_gradients": [_plain(data_grad(p)) for p in trace.parameters],
         "numeric_gradients": None if numeric is None else [_plain(g) for g in numeric],
         "walkthrough_note": note,
         "walkthrough": sections,

@@ -59,11 +59,8 @@ function weightName(doc, k, i, j) {
   return `layer[${doc.layers[k].layer}].weights[${i}, ${j}]`;
 }
 
-function dataGradient(p) { // the data loss's part (a weight penalty's share is in the update)
-  if (!p.gradient) return null;
-  if (!p.penalty_gradient) return p.gradient;
-  return p.gradient.map((row, a) => Array.isArray(row)
-    ? row.map((g, b) => g - p.penalty_gradient[a][b]) : row - p.penalty_gradient[a]);
+function dataGradient(doc, p) { // the data loss's part (a weight penalty's share is in the update)
+  return doc.data_gradients ? doc.data_gradients[doc.parameters.indexOf(p)] : p.gradient;
 }
 
 function inputsOf(doc, k, s) { // the values entering Dense layer k (through any dropout)
@@ -371,7 +368,7 @@ class GlassView {
   weightValue(k, i, j, which) {
     const p = weightsOf(this.doc)[k];
     if (which === "current" && this.current) return this.current[this.doc.parameters.indexOf(p)][i][j];
-    if (which === "gradient") return dataGradient(p)[i][j];
+    if (which === "gradient") return dataGradient(this.doc, p)[i][j];
     if (which === "after") return p.after ? p.after[i][j] : null;
     return p.before[i][j];
   }
@@ -566,7 +563,7 @@ class GlassView {
     const target = d.neurons[sel.k + 1][sel.j];
     const p = sel.kind === "weight" ? weightsOf(d)[sel.k] : biasesOf(d)[sel.k];
     const name = sel.kind === "weight" ? weightName(d, sel.k, sel.i, sel.j) : d.bias_names[sel.k][sel.j];
-    const grad = dataGradient(p);
+    const grad = dataGradient(d, p);
     const total = sel.kind === "weight" ? grad[sel.i][sel.j] : grad[sel.j];
     const source = sel.kind === "weight"
       ? { symbol: d.neurons[sel.k][sel.i], value: inputsOf(d, sel.k, s)[sel.i],
