@@ -224,7 +224,6 @@ class GlassView {
   go(step) {
     this.step = Math.min(7, Math.max(1, step));
     this.draw();
-    if (this.step === 7 && !this.transport.live) this.replay();
   }
 
   key(event) {
@@ -314,11 +313,14 @@ class GlassView {
   replay() { // a static page replays the iterations the trace recorded
     const history = this.doc.history || [];
     if (this.replayed === null || this.replayed >= history.length) this.replayed = 0;
+    this.replays = (this.replays || 0) + 1; // a newer replay ends any older one
+    const run = this.replays;
     const tick = () => {
+      if (run !== this.replays) return;
       this.replayed += 1;
       this.curvePoints = history.slice(0, this.replayed);
       this.drawCurve();
-      if (this.replayed < history.length && this.step === 7) setTimeout(tick, 400 / this.speed);
+      if (this.playing && this.replayed < history.length) setTimeout(tick, 400 / this.speed);
       else { this.playing = false; this.playButton.textContent = "▶ play"; }
     };
     tick();
