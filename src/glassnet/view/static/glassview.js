@@ -501,7 +501,7 @@ class GlassView {
     const shown = crowded ? lines.slice(-1) : lines;
     shown.forEach(([kind, text, value], n) => {
       let x = level === 0 ? p.x - 18 : last ? p.x + 18 : p.x;
-      let y = above ? p.y - 24 - (shown.length - 1 - n) * 13 : p.y + 31 + n * 13;
+      let y = above ? p.y - 35 - (shown.length - 1 - n) * 13 : p.y + 43 + n * 13; // clear of the rings
       let anchor = level === 0 ? "start" : last ? "end" : "middle";
       if (crowded) {
         const left = level === 0 && label.inside;
