@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "info": ("glassnet.cli.info", "describe a saved model"),
     "plot": ("glassnet.cli.plot", "draw a saved model's loss curves, network and boundary"),
     "explain": ("glassnet.cli.explain", "walk through one training step, every number shown"),
+    "view": ("glassnet.cli.view", "open the glass view: the real numbers, live in a browser"),
 }
 
 

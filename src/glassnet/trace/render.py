@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .dropout import to_dicts as dropout_dicts
+from .document import extras
 
 if TYPE_CHECKING:
     from .recorder import Trace
@@ -124,6 +125,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         for layer in trace.layers
     ]  # fmt: skip
     return {
+        **extras(trace, names),
         "names": trace.names,
         "neurons": names.neurons,
         "weight_names": {name: list(key) for key, name in names.weights.items()},
