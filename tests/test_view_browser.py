@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.trace.render import fmt
 from glassnet.live import Session, ViewServer, playground_network, toy_dataset, worked_example
+from glassnet.trace.render import fmt
 from glassnet.view import asset
 
 from .conftest import WORKED_X, WORKED_Y, worked_example_network

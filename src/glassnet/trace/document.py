@@ -19,8 +19,8 @@ from ..gradcheck import numerical_gradients
 from ..layers import Dropout
 
 if TYPE_CHECKING:
-    from .render import Names
     from .recorder import Trace
+    from .render import Names
 
 SCHEMA_VERSION = 1
 GRADCHECK_MAX_PARAMETERS = 300  # above this, the trace keeps no finite-difference check

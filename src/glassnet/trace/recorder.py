@@ -120,7 +120,7 @@ class Trace:
         double-click, steps through the seven steps and replays the recorded iterations.
         Editing needs the engine, so it is off in the file (``glassnet view`` has it).
         """
-        from .view import write_page
+        from ..view import write_page
 
         write_page(path, self.to_dict(), title="glassnet: one training step")
 
@@ -130,7 +130,7 @@ class Trace:
     def _repr_html_(self) -> str:
         """The glass view in an iframe (static, no kernel needed), then the numbers as tables
         for renderers that run no script."""
-        from .view import iframe
+        from ..view import iframe
 
         tables = render_html(self, self.precision)
         summary = "<summary>the numbers as tables</summary>"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .dropout import to_dicts as dropout_dicts
 from .document import extras
+from .dropout import to_dicts as dropout_dicts
 
 if TYPE_CHECKING:
     from .recorder import Trace
