@@ -156,3 +156,11 @@ def check_finite(losses: list[float]) -> None:
     for loss in losses:
         if not math.isfinite(loss):
             raise TrainingDiverged(f"the loss became {loss}; lower the learning rate")
+
+
+def check_parameters(network: Network) -> None:
+    """Raise before sending parameters that an update made infinite with a finite loss: the
+    workers' ``set_weights`` would refuse them (a ``ValueError`` on every retry), where one
+    process would go on to a NaN loss; the loop then restores the last finite parameters."""
+    if not all(all_finite(p.value) for p in network.parameters()):
+        raise TrainingDiverged("the parameters became infinite or NaN; lower the learning rate")

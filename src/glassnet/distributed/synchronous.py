@@ -138,6 +138,7 @@ class Synchronous:
     def __call__(self, rows: np.ndarray) -> float:
         """Steps 2-5 on the global batch ``rows``; its loss before the update."""
         network, optimizer = self.network, self.optimizer
+        driver.check_parameters(network)
         loss, grads, weight = self.batch_gradient(network.get_weights(), rows, optimizer.iterations)
         driver.check_finite([loss])
         for parameter, grad in zip(network.parameters(), grads, strict=True):
