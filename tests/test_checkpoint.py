@@ -217,3 +217,35 @@ def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_training(tmp
         driver.start(net, None, 0, missing, 3, 20)
     assert not hasattr(net, "optimizer")  # refused before the network was touched
     assert not missing.parent.exists()
+
+
+class _Ends(gn.callbacks.Callback):
+    def __init__(self) -> None:
+        self.ended = 0
+
+    def on_train_end(self, state: object) -> None:
+        self.ended += 1
+
+
+def test_a_failed_checkpoint_write_ends_the_loop_before_the_error_is_raised(tmp_path, monkeypatch):
+    """driver.train steps THE loop from outside to save between epochs; a save that fails must
+    not leave the loop suspended (its on_train_end, e.g. the progress bar's close, pending until
+    the traceback is freed). Run here with a local step, no cluster."""
+    net = network()
+    state = driver.start(net, gn.SGD(0.05), 0, None, 3, 20)
+    x, y = np.random.default_rng(1).normal(size=(20, 3)), np.zeros((20, 1))
+
+    def step(rows: np.ndarray) -> float:
+        return gn.train_step(net, state.optimizer, x[rows], y[rows])
+
+    def disk_full(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint, "save", disk_full)
+    ends = _Ends()
+    batches = driver.row_batches(20, 5, True, state.rng)
+    with pytest.raises(OSError, match="disk full"):
+        driver.train(state, step, batches, [ends], epochs=3, checkpoint=tmp_path / "c.ckpt",
+                     checkpoint_every=1)  # fmt: skip
+    assert ends.ended == 1
+    assert state.epoch == 1 and len(state.history.loss) == 1
