@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,14 +143,11 @@ def train(
         measure=measure, callbacks=callbacks, first_epoch=state.epoch, history=state.history,
     )  # fmt: skip
     parameters = state.network.all_parameters()
-    # if a save fails (or Ctrl-C comes while saving), on_train_end runs before the error
-    # propagates, whatever the interpreter does with an abandoned generator
-    with closing(training.epochs()) as epochs_run:
-        for _ in epochs_run:
-            state.epoch += 1
-            due = checkpoint is not None and state.epoch % checkpoint_every == 0
-            if due and all(all_finite(p.value) for p in parameters):
-                _checkpoint.save(state, checkpoint, batches.n_samples)  # type: ignore[arg-type]
+    for _ in training.epochs():  # a save that fails ends the loop (its on_train_end) too
+        state.epoch += 1
+        due = checkpoint is not None and state.epoch % checkpoint_every == 0
+        if due and all(all_finite(p.value) for p in parameters):
+            _checkpoint.save(state, checkpoint, batches.n_samples)  # type: ignore[arg-type]
     return training.history
 
 
