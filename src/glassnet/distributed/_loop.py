@@ -16,6 +16,7 @@ import numpy as np
 
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
 from ..checks import all_finite, as_rng, check_int
+from ..io.progress import ProgressBar
 from ..optimizers import Optimizer
 from ..stopping import check_stopping
 from ..training import History, TrainingDiverged, fit_callbacks, resolve_optimizer
@@ -85,7 +86,7 @@ def hooks(
     """As :func:`glassnet.fit` checks and builds them: the stopping rule from ``tol`` on the
     epoch loss, a progress bar, the user's callbacks."""
     tol, patience = check_stopping(tol, patience)
-    return fit_callbacks(callbacks, tol, patience, verbose)
+    return fit_callbacks(callbacks, tol, patience, ProgressBar() if verbose else None)
 
 
 def train(

@@ -1,7 +1,7 @@
 """The learner's trace: one real training step with every number kept, then rendered.
 
 :class:`TraceRecorder` is a :class:`~glassnet.recording.Recorder`: it is passed to the same
-:func:`~glassnet.training.train_step` that ``fit`` runs, and copies what the engine computes at
+:func:`~glassnet.step.train_step` that ``fit`` runs, and copies what the engine computes at
 each hook (``net``, ``out``, ``δ``, gradients, values before and after the update). Nothing is
 recomputed here, so the trace cannot drift from training. The only derived numbers are the
 chain-rule factors ``∂out/∂net``, taken from ``activation.derivative``, the function the
@@ -17,7 +17,7 @@ Examples
 --------
 >>> import glassnet as gn
 >>> net = gn.Network([gn.Dense(2, 1, "sigmoid", rng=0)])
->>> trace = net.trace([[0.05, 0.10]], [[0.01]], optimizer=gn.SGD(learning_rate=0.5))
+>>> trace = gn.trace_step(net, [[0.05, 0.10]], [[0.01]], optimizer=gn.SGD(learning_rate=0.5))
 >>> trace.loss_after < trace.loss
 True
 """
@@ -37,7 +37,8 @@ from ..recording import Recorder
 from ..training import TrainingDiverged, train_step
 from . import dropout
 from .dropout import DropoutRecord
-from .render import render_html, render_text, to_dict
+from .render import render_html, to_dict
+from .steps import render_text
 
 TUTORIAL_MAX_WEIGHTS = 20  # above this, names="auto" uses matrix names
 
