@@ -9,9 +9,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._workspace import Workspace
+from .checks import check_int
 
 if TYPE_CHECKING:
     from .loop import BatchOrder
+
+
+def check_batch_size(batch_size: object) -> int | None:
+    """``batch_size`` at a door (``fit``, the Dask loops): an int ``>= 1``, or None for full
+    batch."""
+    return None if batch_size is None else check_int(batch_size, "batch_size")
+
+
+def batch_rows(batch_size: int | None, n_samples: int) -> int:
+    """Samples per step: ``batch_size`` (checked) clipped to ``n_samples``; None is full batch.
+
+    The one place a batch size meets the data (:class:`Batches`, ``fit``'s shuffling, the
+    Dask loops).
+    """
+    return n_samples if batch_size is None else min(batch_size, n_samples)
 
 
 class Batches:
@@ -28,7 +44,7 @@ class Batches:
     ) -> None:
         self.arrays = arrays
         self.n_samples = arrays[0].shape[0]  # type: ignore[union-attr]
-        self.batch_size = self.n_samples if batch_size is None else min(batch_size, self.n_samples)
+        self.batch_size = batch_rows(batch_size, self.n_samples)
         self.order = order
         self._workspace = Workspace()
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .batches import batch_rows, check_batch_size
 from .callbacks import Callback, EarlyStopping, ProgressLog, as_callbacks
 from .checks import as_rng, check_bool, check_int, describe, typed
 from .fullbatch import FullBatchMethod, is_full_batch, refuse_callbacks, refuse_epoch_options
@@ -149,8 +150,7 @@ def fit(
     restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
     callbacks = as_callbacks(callbacks)
     tol, patience = check_stopping(tol, patience)
-    if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size")
+    batch_size = check_batch_size(batch_size)
     train, validation = prepare_datasets(
         network, X, Y, sample_weight, class_weight, validation_data, validation_split, generator
     )
@@ -177,7 +177,7 @@ def fit(
     progress = ProgressLog() if verbose else None
     hooks = fit_callbacks(callbacks, tol, patience, progress, monitor, restore_best_weights, epochs)
     n_samples = train[0].shape[0]
-    shuffled = shuffle and (batch_size or n_samples) < n_samples  # one batch: no order to draw
+    shuffled = shuffle and batch_rows(batch_size, n_samples) < n_samples  # one batch: no order
     metric_functions = resolve_metrics(metrics)
     return Training(
         network, optimizer, train, epochs=epochs, batch_size=batch_size,

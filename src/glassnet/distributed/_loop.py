@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..batches import batch_rows, check_batch_size
 from ..callbacks import Callback, TrainingState, overrides_batch_hooks
-from ..checks import all_finite, as_rng, check_int
+from ..checks import all_finite, as_rng
 from ..io.progress import ProgressBar
 from ..optimizers import Optimizer
 from ..stopping import check_stopping
@@ -103,7 +104,7 @@ def train(
     checkpoint_every: int,
 ) -> History:
     """Run epochs until ``epochs`` or a stopping rule; ``group`` batches per call of ``scheme``."""
-    size = n_samples if batch_size is None else min(check_int(batch_size, "batch_size"), n_samples)
+    size = batch_rows(check_batch_size(batch_size), n_samples)
     shuffle = shuffle and size < n_samples
     view = TrainingState(state.network, state.optimizer, state.history, n_samples=n_samples)
     _call(callbacks, "on_train_begin", view)
