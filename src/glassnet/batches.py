@@ -4,15 +4,21 @@ what a penalty may ask of one batch (:class:`Batch`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from ._workspace import Workspace
 from .checks import check_int
 
-if TYPE_CHECKING:
-    from .loop import BatchOrder
+
+class BatchOrder(Protocol):
+    """The order in which one epoch visits the samples: ``order(n_samples)`` is an index array,
+    or None for the rows as they are (each batch a view of consecutive rows). The orders
+    themselves are the loop's (:class:`glassnet.loop.Shuffled`, :data:`glassnet.loop.IN_ORDER`)
+    and the front ends'."""
+
+    def order(self, n_samples: int) -> np.ndarray | None: ...
 
 
 def check_batch_size(batch_size: object) -> int | None:
@@ -34,7 +40,7 @@ class Batches:
     """The mini-batches of one epoch, gathered into reused buffers.
 
     ``batch_size=None`` is full batch, ``1`` is online learning. ``order`` gives each epoch's
-    order of the samples (:class:`glassnet.loop.BatchOrder`); each batch is then copied into a
+    order of the samples (:class:`BatchOrder`); each batch is then copied into a
     buffer with ``np.take(..., out=)``, so no epoch copies the whole dataset. When the order is
     None, batches are views of consecutive rows.
     """

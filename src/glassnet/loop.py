@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import numpy as np
 
-from .batches import Batches
+from .batches import Batches, BatchOrder
 from .callbacks import Callback, TrainingState, overrides_batch_hooks
 from .checks import all_finite
 from .history import History
@@ -64,7 +64,7 @@ Data = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 Step = Callable[..., float]  # (x, y, sample_weight) -> the batch loss, or (*batch) -> it
 Measure = Callable[[float], dict[str, float]]
 
-__all__ = [  # TrainingDiverged is defined with train_step, which raises it first
+__all__ = [  # BatchOrder is defined with Batches, TrainingDiverged with train_step
     "IN_ORDER",
     "BatchOrder",
     "BatchSource",
@@ -75,13 +75,6 @@ __all__ = [  # TrainingDiverged is defined with train_step, which raises it firs
     "Training",
     "TrainingDiverged",
 ]
-
-
-class BatchOrder(Protocol):
-    """The order in which one epoch visits the samples: ``order(n_samples)`` is an index array,
-    or None for the rows as they are (each batch a view of consecutive rows)."""
-
-    def order(self, n_samples: int) -> np.ndarray | None: ...
 
 
 class InOrder:
