@@ -64,7 +64,7 @@ def opening(browser: Any, folder: Path) -> None:
     network, x, y = big_network()
     path = folder / "big.html"
     started = time.perf_counter()
-    network.trace(x, y, dry_run=True).to_html(path)
+    gn.trace_step(network, x, y, dry_run=True).to_html(path)
     written = time.perf_counter() - started
     size = path.stat().st_size / 1e6
     print(f"784-128-10 static file: {size:.1f} MB, written in {written:.2f} s")

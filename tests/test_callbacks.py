@@ -10,12 +10,12 @@ from glassnet.callbacks import (
     Callback,
     EarlyStopping,
     LearningRateScheduler,
-    ProgressBar,
     ReduceLROnPlateau,
     TrainingState,
     as_callbacks,
     overrides_batch_hooks,
 )
+from glassnet.io import ProgressBar
 from glassnet.io.checkpoint import BestCheckpoint
 from glassnet.training import History
 
@@ -173,3 +173,32 @@ def test_one_callback_rule_for_fit_and_the_estimators():
 def test_reduce_lr_factor_is_in_the_open_interval_at_both_ends(factor):
     with pytest.raises(ValueError, match=rf"factor must be in \(0.0, 1.0\), got {factor}"):
         ReduceLROnPlateau(factor=factor)
+
+
+@pytest.mark.parametrize("verbose", [True, 1, 2])
+def test_verbose_prints_one_line_per_epoch_with_the_standard_library(capsys, verbose):
+    """fit's own progress: ``epoch k/N: loss ..., val_loss ..., metrics ..., seconds``."""
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    x, y = np.arange(16.0).reshape(8, 2) / 16, np.ones(8)
+    history = net.fit(x, y, epochs=3, validation_split=0.25, metrics=["mae"], rng=0,
+                      verbose=verbose)  # fmt: skip
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert lines[2].startswith(f"epoch 3/3: loss {history.loss[2]:.4g}, ")
+    assert f"val_loss {history.val_loss[2]:.4g}" in lines[2]
+    assert f"val_mae {history.metrics['val_mae'][2]:.4g}" in lines[2] and lines[2].endswith(" s")
+
+
+@pytest.mark.parametrize("verbose", [False, 0, np.False_])
+def test_silent_by_default_and_with_verbose_0(capsys, verbose):
+    gn.Network([gn.Dense(2, 1, rng=0)], loss="mse").fit(np.ones((4, 2)), np.ones(4), epochs=2,
+                                                         verbose=verbose)  # fmt: skip
+    assert capsys.readouterr().err == ""
+
+
+def test_verbose_takes_kerass_levels_only():
+    net = gn.Network([gn.Dense(2, 1, rng=0)], loss="mse")
+    with pytest.raises(ValueError, match="^verbose must be True, False, 0, 1 or 2, got 3$"):
+        net.fit(np.ones((4, 2)), np.ones(4), verbose=3)
+    with pytest.raises(TypeError, match="^verbose must be True, False, 0, 1 or 2, got str 'y'$"):
+        net.fit(np.ones((4, 2)), np.ones(4), verbose="y")

@@ -98,7 +98,7 @@ def test_the_file_is_a_network_file_and_training_continues_after_loading(tmp_pat
     network, metadata = load_network(tmp_path / "m.safetensors")  # the same format
     assert metadata["estimator"]["class"] == "MLPClassifier"
     np.testing.assert_array_equal(network.predict(X), clf.network_.predict(X))
-    assert isinstance(gn.Network.load(tmp_path / "m.safetensors"), gn.Network)
+    assert isinstance(gn.load_network(tmp_path / "m.safetensors")[0], gn.Network)
     loaded = MLPClassifier.load(tmp_path / "m.safetensors")
     before = [c.copy() for c in loaded.coefs_]
     loaded.partial_fit(X, y)
@@ -119,7 +119,7 @@ def test_what_cannot_be_saved_or_loaded_is_refused(tmp_path):
     reg.save(tmp_path / "reg.safetensors")
     with pytest.raises(ValueError, match="not a saved MLPClassifier .the file holds MLPRegressor"):
         MLPClassifier.load(tmp_path / "reg.safetensors")
-    gn.Network([gn.Dense(4, 1, rng=0)]).save(tmp_path / "net.safetensors")
+    gn.save_network(tmp_path / "net.safetensors", gn.Network([gn.Dense(4, 1, rng=0)]))
     with pytest.raises(ValueError, match="not a saved MLPRegressor .the file holds no estimator"):
         MLPRegressor.load(tmp_path / "net.safetensors")
     (tmp_path / "p.safetensors").write_bytes(pickle.dumps(reg))
@@ -153,7 +153,7 @@ def test_the_estimators_penalties_are_its_parameters_not_the_files(tmp_path):
     reg.save(path)
     header = read_model_file(path)[1]
     assert header["estimator"]["params"]["l1"] == 0.01
-    assert gn.Network.load(path).penalties == []  # the network alone: no penalties, as before
+    assert gn.load_network(path)[0].penalties == []  # the network alone: no penalties, as before
     loaded = MLPRegressor.load(path)
     kinds = [type(p).__name__ for p in loaded.network_.penalties]
     assert kinds == [type(p).__name__ for p in reg.network_.penalties] == ["BatchL2", "Remembered"]
@@ -228,11 +228,11 @@ def test_an_estimators_network_alone_is_refused_with_a_way_out(tmp_path):
     clf = _fit(MLPClassifier((3,), max_iter=2, random_state=0, l1=0.01), X, y)
     path = tmp_path / "net.safetensors"
     with pytest.raises(TypeError, match=r"BatchL2\(alpha=0.0001\) \(BatchL2\)") as caught:
-        clf.network_.save(path)
+        gn.save_network(path, clf.network_)
     assert "with_penalties=False" in str(caught.value) and " at 0x" not in str(caught.value)
     assert repr(clf.network_.penalties[1]) == "Remembered(L1(0.01))"
     gn.io.save_network(path, clf.network_, with_penalties=False)
-    assert np.array_equal(gn.Network.load(path).predict(X), clf.network_.predict(X))
+    assert np.array_equal(gn.load_network(path)[0].predict(X), clf.network_.predict(X))
 
 
 def _set(part, **values):

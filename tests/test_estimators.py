@@ -203,7 +203,7 @@ def test_learners_trace_runs_on_the_fitted_network(iris):
     clf = MLPClassifier((4,), solver="sgd", max_iter=3, random_state=0).fit(X, y)
     before = [c.copy() for c in clf.coefs_]
     Y = clf._label_binarizer.transform(y[:2]).astype(float)
-    trace = clf.network_.trace(X[:2], Y, optimizer=gn.SGD(learning_rate=0.1), dry_run=True)
+    trace = gn.trace_step(clf.network_, X[:2], Y, optimizer=gn.SGD(learning_rate=0.1), dry_run=True)
     assert "forward" in str(trace).lower()
     for now, then in zip(clf.coefs_, before, strict=True):
         np.testing.assert_array_equal(now, then)  # dry_run leaves the estimator as it was

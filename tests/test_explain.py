@@ -158,7 +158,7 @@ def test_json_equals_the_python_trace(capsys: pytest.CaptureFixture[str]) -> Non
     from .conftest import WORKED_X, WORKED_Y, worked_example_network
 
     _, out, _ = run(capsys, "--json", "--iterations", "3")
-    expected = worked_example_network().trace(WORKED_X, WORKED_Y, iterations=3).to_dict()
+    expected = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, iterations=3).to_dict()
     assert json.loads(out) == expected
 
 
@@ -183,7 +183,7 @@ def test_explain_a_saved_model_row_leaves_the_file_unchanged(tmp_path, capsys) -
     document = json.loads(capsys.readouterr().out)
     assert model.read_bytes() == before
     assert document["dry_run"] is True
-    network = gn.Network.load(model)  # the traced loss is the saved network's loss on that row
+    network = gn.load_network(model)[0]  # the traced loss is the saved network's loss on that row
     assert document["loss"] == pytest.approx(
         network.loss(np.asarray(document["x"]), np.asarray(document["y"])), rel=1e-12
     )
@@ -215,13 +215,13 @@ def test_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
 
 
 def test_dropout_option_traces_the_step_with_the_seeds_masks(capsys) -> None:
-    """``--dropout P --seed N`` is the same step as ``net.trace(rng=N)`` of that network."""
+    """``--dropout P --seed N`` is the step ``gn.trace_step(net, ..., rng=N)`` of that network."""
     from .conftest import WORKED_X, WORKED_Y, worked_example_network
 
     code, out, _ = run(capsys, "--dropout", "0.5", "--seed", "3", "--json")
     net = worked_example_network()
     net.layers.insert(1, gn.Dropout(0.5))
-    assert code == 0 and json.loads(out) == net.trace(WORKED_X, WORKED_Y, rng=3).to_dict()
+    assert code == 0 and json.loads(out) == gn.trace_step(net, WORKED_X, WORKED_Y, rng=3).to_dict()
     _, text, _ = run(capsys, "--dropout", "0.5", "--seed", "3")
     assert "a 2-2-2 network (sigmoid, dropout 0.5, sigmoid)" in text
     assert "∂E/∂w1 = ∂E/∂drop_h1 × ∂drop_h1/∂out_h1 × ∂out_h1/∂net_h1 × ∂net_h1/∂w1" in text

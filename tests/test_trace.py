@@ -47,14 +47,14 @@ def test_reference_parsing_finds_every_published_number() -> None:
 
 
 def test_every_published_number_appears_at_its_printed_precision() -> None:
-    trace = worked_example_network().trace(WORKED_X, WORKED_Y, optimizer=gn.SGD(0.5))
+    trace = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, optimizer=gn.SGD(0.5))
     for printed in published_numbers():
         decimals = len(printed.split(".")[1])
         assert printed in trace.to_text(precision=decimals), printed
 
 
 def test_default_text_shows_the_published_numbers_at_nine_decimals() -> None:
-    text = str(worked_example_network().trace(WORKED_X, WORKED_Y, optimizer=gn.SGD(0.5)))
+    text = str(gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, optimizer=gn.SGD(0.5)))
     for printed in published_numbers():
         if printed != "0.29950229":  # published rounded to 8 decimals: 0.299502287 at 9
             assert printed in text, printed
@@ -69,7 +69,7 @@ def test_default_text_shows_the_published_numbers_at_nine_decimals() -> None:
 def test_one_numbering_of_the_seven_steps_in_the_trace_and_the_package() -> None:
     """The tutorials' numbering: 4 is backpropagation (output layer, then hidden layers), 5 the
     update, 6 the convergence check, 7 the iteration; the package docstring says the same."""
-    text = worked_example_network().trace(WORKED_X, WORKED_Y, iterations=3).to_text()
+    text = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, iterations=3).to_text()
     headings = [line for line in text.splitlines() if line.startswith("Step ")]
     assert [h.split(".")[0] for h in headings] == [f"Step {n}" for n in "12344567"]
     assert headings[3:] == [
@@ -127,7 +127,7 @@ def test_trace_equals_gradients_and_a_fit_step(
     gradients = [g for pair in reference.gradients(x, y) for g in pair]
     reference.fit(x, y, optimizer=gn.SGD(0.3), epochs=1, batch_size=None, shuffle=False)
     traced = make_network(sizes, activations, loss, 7)
-    trace = traced.trace(x, y, optimizer=gn.SGD(0.3))
+    trace = gn.trace_step(traced, x, y, optimizer=gn.SGD(0.3))
     for record, grad, after in zip(
         trace.parameters, gradients, reference.get_weights(), strict=True
     ):
@@ -146,7 +146,7 @@ def test_trace_equals_gradients_and_a_fit_step(
 def test_batch_gradient_is_the_mean_of_the_per_sample_products() -> None:
     x, y = data([2, 3, 1], "half_squared_error", 4)
     net = make_network([2, 3, 1], ["tanh", "sigmoid"], "half_squared_error", 3)
-    trace = net.trace(x, y, optimizer=gn.SGD(0.1), dry_run=True)
+    trace = gn.trace_step(net, x, y, optimizer=gn.SGD(0.1), dry_run=True)
     inputs = [trace.x] + [layer.out for layer in trace.layers[:-1]]
     for layer, a, w in zip(trace.layers, inputs, trace.parameters[::2], strict=True):
         per_sample = a[:, :, None] * layer.delta[:, None, :]
@@ -159,7 +159,7 @@ def test_dry_run_leaves_network_and_optimizer_unchanged() -> None:
     net.fit(WORKED_X, WORKED_Y, optimizer=optimizer, epochs=2, batch_size=None)
     before = net.get_weights()
     velocities = [state["velocity"].copy() for state in optimizer._state.values()]
-    trace = net.trace(WORKED_X, WORKED_Y, optimizer=optimizer, dry_run=True, iterations=3)
+    trace = gn.trace_step(net, WORKED_X, WORKED_Y, optimizer=optimizer, dry_run=True, iterations=3)
     for a, b in zip(net.get_weights(), before, strict=True):
         np.testing.assert_array_equal(a, b)
     assert optimizer.iterations == 2
@@ -173,7 +173,7 @@ def test_dry_run_leaves_network_and_optimizer_unchanged() -> None:
 
 
 def test_iterations_table_shows_the_loss_decreasing() -> None:
-    trace = worked_example_network().trace(WORKED_X, WORKED_Y, iterations=1000)
+    trace = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, iterations=1000)
     done = [d for d, _ in trace.history]
     assert done == [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
     losses = [v for _, v in trace.history]
@@ -190,7 +190,7 @@ def test_iterations_table_shows_the_loss_decreasing() -> None:
 
 
 def test_trainable_biases_are_named_per_neuron() -> None:
-    trace = worked_example_network(train_bias=True).trace(WORKED_X, WORKED_Y)
+    trace = gn.trace_step(worked_example_network(train_bias=True), WORKED_X, WORKED_Y)
     text = trace.to_text()
     assert "b_h1 = b_h1 − η × ∂E/∂b_h1" in text and "b_o2 = b_o2" in text
     assert "held fixed" not in text
@@ -199,21 +199,23 @@ def test_trainable_biases_are_named_per_neuron() -> None:
 def test_large_networks_use_matrix_names_and_a_summary() -> None:
     net = make_network([30, 10, 2], ["relu", "identity"], "half_squared_error", 0)
     x, y = data([30, 10, 2], "half_squared_error", 2)
-    assert "layer[0].weights[3, 4]" in net.trace(x, y, dry_run=True).to_text(max_weights=10**6)
-    summary = net.trace(x, y, dry_run=True).to_text()
+    assert "layer[0].weights[3, 4]" in gn.trace_step(net, x, y, dry_run=True).to_text(
+        max_weights=10**6
+    )
+    summary = gn.trace_step(net, x, y, dry_run=True).to_text()
     assert "too many to print" in summary and "to_dict()" in summary
 
 
 def test_html_and_bad_arguments() -> None:
-    trace = worked_example_network().trace(WORKED_X, WORKED_Y)
+    trace = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y)
     html = trace._repr_html_()
     assert html.count("<table>") == 3 and "0.149780716" in html
     with pytest.raises(ValueError, match="names must be 'auto', 'tutorial' or 'matrix', got 'x'"):
-        worked_example_network().trace(WORKED_X, WORKED_Y, names="x")
+        gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, names="x")
     with pytest.raises(ValueError, match="iterations must be >= 1, got 0"):
-        worked_example_network().trace(WORKED_X, WORKED_Y, iterations=0)
+        gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, iterations=0)
     with pytest.raises(ValueError, match="X has 3 features"):
-        worked_example_network().trace(np.ones((1, 3)), WORKED_Y)
+        gn.trace_step(worked_example_network(), np.ones((1, 3)), WORKED_Y)
 
 
 class L2:
@@ -243,7 +245,7 @@ def test_penalty_share_and_schedule_learning_rate_are_shown() -> None:
     net = worked_example_network()
     net.penalties = [L2(0.1)]
     plain = worked_example_network().gradients(WORKED_X, WORKED_Y)
-    trace = net.trace(WORKED_X, WORKED_Y, optimizer=gn.SGD(lambda step: 0.25 / (1 + step)))
+    trace = gn.trace_step(net, WORKED_X, WORKED_Y, optimizer=gn.SGD(lambda step: 0.25 / (1 + step)))
     w1 = trace.parameters[0]
     np.testing.assert_allclose(w1.penalty_grad, 0.1 * w1.before)
     np.testing.assert_allclose(w1.grad, plain[0][0] + 0.1 * w1.before, rtol=1e-15)
@@ -258,12 +260,12 @@ def test_penalty_share_and_schedule_learning_rate_are_shown() -> None:
 def test_dry_run_restores_the_network_when_training_diverges() -> None:
     net = gn.Network([gn.Dense(1, 1, "identity", weights=[[1.0]], bias=0.0)])
     with pytest.raises(gn.TrainingDiverged):
-        net.trace([[1e3]], [[0.0]], optimizer=gn.SGD(1e3), iterations=100, dry_run=True)
+        gn.trace_step(net, [[1e3]], [[0.0]], optimizer=gn.SGD(1e3), iterations=100, dry_run=True)
     assert net.get_weights()[0][0, 0] == 1.0
 
 
 def test_matrix_names_on_request() -> None:
-    text = worked_example_network().trace(WORKED_X, WORKED_Y, names="matrix").to_text()
+    text = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, names="matrix").to_text()
     assert "layer[0].bias (every neuron) = 0.350000000 (held fixed)" in text
     assert "net_layer[1][0] = layer[1].weights[0, 0]·out_layer[0][0]" in text
     assert "w1" not in text and "0.149780716" in text

@@ -79,7 +79,7 @@ def test_trace_equals_one_fit_step_with_the_same_rng(spec: str, loss: str, n: in
     weights = np.linspace(0.5, 2.0, n)
     reference.fit(x, y, optimizer=gn.SGD(0.3), epochs=1, batch_size=None, shuffle=False, rng=7,
                   sample_weight=weights)  # fmt: skip
-    trace = traced.trace(x, y, optimizer=gn.SGD(0.3), rng=7, sample_weight=weights)
+    trace = gn.trace_step(traced, x, y, optimizer=gn.SGD(0.3), rng=7, sample_weight=weights)
     for record, after in zip(trace.parameters, reference.get_weights(), strict=True):
         np.testing.assert_allclose(record.after, after, rtol=1e-12, atol=1e-12)
     assert len(trace.dropouts) == spec.count("d")
@@ -95,7 +95,7 @@ def test_gradients_equal_central_differences_with_the_mask_held_fixed(
 ) -> None:
     net = make_network(spec, loss)
     x, y = data(net, loss, n)
-    trace = net.trace(x, y, rng=3, dry_run=True)
+    trace = gn.trace_step(net, x, y, rng=3, dry_run=True)
     masks = iter(d.mask for d in trace.dropouts)
     fixed = make_network(spec, loss)
     fixed.layers = [
@@ -107,7 +107,7 @@ def test_gradients_equal_central_differences_with_the_mask_held_fixed(
 
 def test_the_mask_is_the_layers_own_draw_and_dropped_units_learn_nothing() -> None:
     net = make_network("2-3-d.5-1", "half_squared_error")
-    trace = net.trace([[0.05, 0.10]], [[0.01]], rng=0, dry_run=True)
+    trace = gn.trace_step(net, [[0.05, 0.10]], [[0.01]], rng=0, dry_run=True)
     u = np.random.default_rng(0).random((1, 3))  # Dropout: m = [u >= p] / (1 - p)
     d = trace.dropouts[0]
     np.testing.assert_array_equal(d.mask, (u >= 0.5) / 0.5)
@@ -120,7 +120,7 @@ def test_the_mask_is_the_layers_own_draw_and_dropped_units_learn_nothing() -> No
 
 def test_text_shows_the_mask_its_scaling_and_its_factor() -> None:
     net = make_network("2-3-d.5-1", "half_squared_error")
-    trace = net.trace([[0.05, 0.10]], [[0.01]], optimizer=gn.SGD(0.5), rng=0)
+    trace = gn.trace_step(net, [[0.05, 0.10]], [[0.01]], optimizer=gn.SGD(0.5), rng=0)
     text, d, h1 = trace.to_text(), trace.dropouts[0], trace.layers[0]
     f = lambda v: fmt(v, 9)  # noqa: E731
     assert "a 2-3-1 network (tanh, dropout 0.5, identity)" in text
@@ -145,10 +145,12 @@ def test_loss_with_dropout_off_is_the_networks_loss_before_the_update() -> None:
     net = make_network("3-4-d.4-3-d.3-2", "mean_squared_error")
     x, y = data(net, "mean_squared_error", 5)
     before = net.loss(x, y)
-    trace = net.trace(x, y, rng=1)
+    trace = gn.trace_step(net, x, y, rng=1)
     assert trace.loss_no_dropout == before and trace.loss_after == net.loss(x, y)
     assert (
-        make_network("2-3-1", "mean_squared_error").trace([[1.0, 2.0]], [[0.0]]).loss_no_dropout
+        gn.trace_step(
+            make_network("2-3-1", "mean_squared_error"), [[1.0, 2.0]], [[0.0]]
+        ).loss_no_dropout
         is None
     )
 
@@ -156,7 +158,7 @@ def test_loss_with_dropout_off_is_the_networks_loss_before_the_update() -> None:
 def test_json_round_trips_with_the_dropout_fields() -> None:
     net = make_network("3-4-d.4-3-d.3-2", "mean_squared_error")
     x, y = data(net, "mean_squared_error", 2)
-    trace = net.trace(x, y, rng=5, names="tutorial")
+    trace = gn.trace_step(net, x, y, rng=5, names="tutorial")
     document = trace.to_dict()
     assert json.loads(json.dumps(document)) == document
     first = document["dropouts"][0]
@@ -174,20 +176,20 @@ def test_a_dry_run_puts_the_generators_back() -> None:
         "2-4-d.5-1", "mean_squared_error", dropout_rng=4
     )  # the layer's own generator
     x, y = np.ones((3, 2)), np.zeros((3, 1))
-    first = net.trace(x, y, dry_run=True).dropouts[0].mask
-    again = net.trace(x, y, dry_run=True).dropouts[0].mask
+    first = gn.trace_step(net, x, y, dry_run=True).dropouts[0].mask
+    again = gn.trace_step(net, x, y, dry_run=True).dropouts[0].mask
     np.testing.assert_array_equal(first, again)
-    stepped = net.trace(x, y).dropouts[0].mask  # not a dry run: the generator moves on
+    stepped = gn.trace_step(net, x, y).dropouts[0].mask  # not a dry run: the generator moves on
     np.testing.assert_array_equal(stepped, first)
-    assert not np.array_equal(net.trace(x, y, dry_run=True).dropouts[0].mask, first)
+    assert not np.array_equal(gn.trace_step(net, x, y, dry_run=True).dropouts[0].mask, first)
     plain = make_network("2-4-d.5-1", "mean_squared_error")
-    plain.trace(x, y, dry_run=True)
+    gn.trace_step(plain, x, y, dry_run=True)
     assert plain.layers[1].rng is None  # a dry run leaves no generator behind
 
 
 def test_rate_zero_is_the_identity_with_a_mask_of_ones() -> None:
     net = make_network("2-3-d0-1", "mean_squared_error")
-    trace = net.trace([[1.0, 2.0]], [[0.5]], rng=0)
+    trace = gn.trace_step(net, [[1.0, 2.0]], [[0.5]], rng=0)
     d = trace.dropouts[0]
     np.testing.assert_array_equal(d.mask, np.ones((1, 3)))
     np.testing.assert_array_equal(d.out, trace.layers[0].out)
@@ -195,20 +197,20 @@ def test_rate_zero_is_the_identity_with_a_mask_of_ones() -> None:
 
 def test_matrix_names_count_the_dropout_layers() -> None:
     net = make_network("2-3-d.5-1", "mean_squared_error")
-    text = net.trace([[1.0, 2.0]], [[0.5]], rng=0, names="matrix").to_text()
+    text = gn.trace_step(net, [[1.0, 2.0]], [[0.5]], rng=0, names="matrix").to_text()
     assert "net_layer[2][0] = layer[2].weights[0, 0]·drop_layer[0][0]" in text
     assert "layer[2].bias[0] = layer[2].bias[0] − η" in text
 
 
 def test_html_and_summary_show_the_dropout() -> None:
     net = make_network("2-3-d.5-1", "mean_squared_error")
-    trace = net.trace([[1.0, 2.0]], [[0.5]], rng=0)
+    trace = gn.trace_step(net, [[1.0, 2.0]], [[0.5]], rng=0)
     html = trace._repr_html_()
     assert html.count("<table>") == 3 and "drop_h1" in html and "× 2.000000000" in html
     big = make_network("30-10-d.5-2", "mean_squared_error")
     x, y = data(big, "mean_squared_error", 2)
-    summary = big.trace(x, y, rng=0, dry_run=True).to_text()
-    dropped = int((big.trace(x, y, rng=0, dry_run=True).dropouts[0].mask == 0).sum())
+    summary = gn.trace_step(big, x, y, rng=0, dry_run=True).to_text()
+    dropped = int((gn.trace_step(big, x, y, rng=0, dry_run=True).dropouts[0].mask == 0).sum())
     assert f"layer[1] (dropout, p = 0.5): {dropped} of 20 values dropped, the others × 2" in summary
 
 
@@ -225,7 +227,7 @@ def test_what_the_trace_cannot_show_is_refused_at_the_door(layers: list[Any], me
     net = gn.Network(layers)
     before = net.get_weights()
     with pytest.raises(ValueError, match=message):
-        net.trace(np.ones((1, 2)), np.ones((1, 1)))
+        gn.trace_step(net, np.ones((1, 2)), np.ones((1, 1)))
     for a, b in zip(before, net.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -236,7 +238,7 @@ def test_the_summary_says_which_losses_had_a_mask() -> None:
     one table, so 'after 0' (masked) and 'after 1' (dropout off) looked like the update's effect."""
     net = make_network("30-10-d.5-2", "mean_squared_error")
     x, y = data(net, "mean_squared_error", 2)
-    trace = net.trace(x, y, rng=0, iterations=2)
+    trace = gn.trace_step(net, x, y, rng=0, iterations=2)
     text = trace.to_text()
     f = lambda v: fmt(v, 9)  # noqa: E731
     (_, first), (_, second), (_, last) = trace.history
@@ -245,5 +247,7 @@ def test_the_summary_says_which_losses_had_a_mask() -> None:
     assert f"after 1 iterations: E = {f(second)} (with the step's dropout mask)" in text
     off = f"after 0 iterations, dropout off (as when predicting): E = {f(trace.loss_no_dropout)}"
     assert off in text and f"after 2 iterations, dropout off: E = {f(last)}" in text
-    plain = make_network("30-10-2", "mean_squared_error").trace(x, y, iterations=2).to_text()
+    plain = gn.trace_step(
+        make_network("30-10-2", "mean_squared_error"), x, y, iterations=2
+    ).to_text()
     assert "dropout" not in plain and "after 2 iterations: E = " in plain

@@ -105,7 +105,7 @@ def opened(request, browser, tmp_path) -> Iterator[Opened]:
     server = None
     if way == "static":
         path = tmp_path / "view.html"
-        worked_example_network().trace(WORKED_X, WORKED_Y, iterations=50).to_html(path)
+        gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, iterations=50).to_html(path)
         view = Opened(page, None)
         page.goto(path.as_uri())
     elif way == "server":
@@ -228,7 +228,7 @@ def test_a_trace_in_jupyter_shows_the_same_view(browser) -> None:
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_content(worked_example_network().trace(WORKED_X, WORKED_Y)._repr_html_())
+    page.set_content(gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y)._repr_html_())
     frame = page.frame_locator("iframe")
     frame.locator('.gv-step[data-step="4"]').click()
     assert frame.locator('text.gv-gradient[data-name="w5"]').text_content() == "w5 0.082167041"

@@ -52,7 +52,7 @@ PARAMETER = {"layer", "kind", "trainable", "before", "gradient", "penalty_gradie
 
 
 def worked_document(**options) -> dict:
-    return worked_example_network().trace(WORKED_X, WORKED_Y, **options).to_dict()
+    return gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, **options).to_dict()
 
 
 def test_the_document_has_its_versioned_schema() -> None:
@@ -108,9 +108,11 @@ def test_the_finite_difference_check_is_recorded_beside_backpropagation() -> Non
     ):
         np.testing.assert_allclose(numeric, parameter["gradient"], rtol=1e-6, atol=1e-9)
     big = gn.Network([gn.Dense(30, 20, "relu", rng=0), gn.Dense(20, 1, rng=1)])
-    assert big.trace(np.ones((1, 30)), [[1.0]], dry_run=True).to_dict()["numeric_gradients"] is None
+    big_trace = gn.trace_step(big, np.ones((1, 30)), [[1.0]], dry_run=True)
+    assert big_trace.to_dict()["numeric_gradients"] is None
     dropped = gn.Network([gn.Dense(2, 3, "tanh", rng=0), gn.Dropout(0.5), gn.Dense(3, 1, rng=1)])
-    assert dropped.trace([[1.0, 2.0]], [[0.5]], rng=0).to_dict()["numeric_gradients"] is None
+    dropped_trace = gn.trace_step(dropped, [[1.0, 2.0]], [[0.5]], rng=0)
+    assert dropped_trace.to_dict()["numeric_gradients"] is None
 
 
 def test_the_page_is_self_contained_and_escapes_the_document() -> None:
@@ -134,7 +136,7 @@ def test_non_finite_numbers_become_null() -> None:
 
 
 def test_to_html_writes_the_page_and_repr_html_embeds_it(tmp_path) -> None:
-    trace = worked_example_network().trace(WORKED_X, WORKED_Y, iterations=5)
+    trace = gn.trace_step(worked_example_network(), WORKED_X, WORKED_Y, iterations=5)
     path = tmp_path / "step.html"
     trace.to_html(path)
     page = path.read_text(encoding="utf-8")
@@ -174,7 +176,7 @@ def test_explain_html_never_overwrites_its_input(tmp_path, capsys) -> None:
 
 def test_the_data_gradient_leaves_out_the_penalty_share() -> None:
     net = gn.Network([gn.Dense(2, 2, "tanh", rng=0), gn.Dense(2, 1, rng=1)], penalties=[gn.L2(0.1)])
-    document = net.trace([[0.5, -1.0]], [[0.3]]).to_dict()
+    document = gn.trace_step(net, [[0.5, -1.0]], [[0.3]]).to_dict()
     for p, data in zip(document["parameters"], document["data_gradients"], strict=True):
         penalty = 0.0 if p["penalty_gradient"] is None else np.array(p["penalty_gradient"])
         np.testing.assert_allclose(data, np.array(p["gradient"]) - penalty, atol=1e-15)

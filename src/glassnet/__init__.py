@@ -1,24 +1,35 @@
 """glassnet: a feedforward neural network you can see through.
 
-The seven steps of training, and where each lives:
+The seven steps of training, and where each lives (the engine: NumPy and the standard library
+only, one module per concept at the top of the package):
 
 1. initialization of weights and biases ........ :mod:`glassnet.initializers`, :class:`Dense`
 2. forward propagation .......................... :mod:`glassnet.layers`,
-   :mod:`glassnet.activations`, :meth:`Network.forward`
+   :mod:`glassnet.activations`, :meth:`Network.forward` (:mod:`glassnet.network`)
 3. the loss ..................................... :mod:`glassnet.losses`, :meth:`Network.loss_value`
+   (with the penalties of :mod:`glassnet.regularizers`)
 4. backpropagation: the output layer, then the
    hidden layers ................................ :mod:`glassnet.output_loss`,
    :meth:`Network.loss_gradient`, :meth:`Network.backward`, :meth:`Dense.backward`
-5. the update with a learning rate .............. :mod:`glassnet.optimizers`
-6. checking convergence ......................... :mod:`glassnet.stopping`
-7. iterating over the data ...................... :mod:`glassnet.training` (``fit``, batches)
+5. the update with a learning rate .............. :mod:`glassnet.optimizers`,
+   :mod:`glassnet.schedules`
+6. checking convergence ......................... :mod:`glassnet.stopping`,
+   :class:`glassnet.callbacks.EarlyStopping`, :class:`glassnet.loop.StoppingRule`
+7. iterating over the data ...................... :class:`glassnet.loop.Training` (THE epoch
+   loop), :mod:`glassnet.batches`; :func:`glassnet.training.fit` configures it
 
-then prediction with :meth:`Network.predict`. :func:`glassnet.training.train_step` runs steps
-2-5 once; :mod:`glassnet.gradcheck` checks step 4 against central differences.
+then prediction with :meth:`Network.predict`. :func:`glassnet.step.train_step` runs steps 2-5
+once; :mod:`glassnet.gradcheck` checks step 4 against central differences.
+
+The front ends are subpackages above the engine, which never imports them: ``trace`` (the
+learner's record of a real ``train_step``: :func:`trace_step`), ``io`` (model files:
+:func:`save_network`, :func:`load_network`; tables, datasets), ``lbfgs`` (SciPy's L-BFGS-B),
+``estimators`` (:class:`MLPClassifier`, :class:`MLPRegressor`), ``distributed`` (Dask) and
+``cli`` (the ``glassnet`` command). See ``docs/architecture.md``.
 """
 
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import (
     activations,
@@ -48,6 +59,10 @@ from .regularizers import L1, L1L2, L2, MaxNorm
 from .stopping import Plateau
 from .trace.recorder import Trace, TraceRecorder, trace_step
 from .training import History, TrainingDiverged, fit, train_step
+
+if TYPE_CHECKING:  # imported on first use, by __getattr__ below
+    from .estimators.mlp import MLPClassifier, MLPRegressor
+    from .io.model_files import load_network, save_network
 
 __version__ = "0.1.0"
 
@@ -93,10 +108,12 @@ __all__ = [
     "fit",
     "gradcheck",
     "initializers",
+    "load_network",
     "losses",
     "numerical_gradients",
     "optimizers",
     "regularizers",
+    "save_network",
     "schedules",
     "trace_step",
     "train_step",
@@ -122,9 +139,14 @@ view.__class__ = _View
 
 
 def __getattr__(name: str) -> Any:
-    """Import the scikit-learn estimators on first use: ``import glassnet`` needs NumPy only."""
+    """Import the scikit-learn estimators and the model files (safetensors) on first use:
+    ``import glassnet`` needs NumPy only."""
     if name in ("MLPClassifier", "MLPRegressor"):
         from .estimators import mlp as estimators
 
         return getattr(estimators, name)
+    if name in ("save_network", "load_network"):
+        from .io import model_files
+
+        return getattr(model_files, name)
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

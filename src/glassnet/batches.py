@@ -4,21 +4,43 @@ what a penalty may ask of one batch (:class:`Batch`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from ._workspace import Workspace
+from .checks import check_int
 
-if TYPE_CHECKING:
-    from .loop import BatchOrder
+
+class BatchOrder(Protocol):
+    """The order in which one epoch visits the samples: ``order(n_samples)`` is an index array,
+    or None for the rows as they are (each batch a view of consecutive rows). The orders
+    themselves are the loop's (:class:`glassnet.loop.Shuffled`, :data:`glassnet.loop.IN_ORDER`)
+    and the front ends'."""
+
+    def order(self, n_samples: int) -> np.ndarray | None: ...
+
+
+def check_batch_size(batch_size: object) -> int | None:
+    """``batch_size`` at a door (``fit``, the Dask loops): an int ``>= 1``, or None for full
+    batch."""
+    return None if batch_size is None else check_int(batch_size, "batch_size")
+
+
+def batch_rows(batch_size: int | None, n_samples: int) -> int:
+    """Samples per step: ``batch_size`` (checked) clipped to ``n_samples``; None is full batch.
+
+    The one place a batch size meets the data (:class:`Batches`, ``fit``'s shuffling, the
+    Dask loops).
+    """
+    return n_samples if batch_size is None else min(batch_size, n_samples)
 
 
 class Batches:
     """The mini-batches of one epoch, gathered into reused buffers.
 
     ``batch_size=None`` is full batch, ``1`` is online learning. ``order`` gives each epoch's
-    order of the samples (:class:`glassnet.loop.BatchOrder`); each batch is then copied into a
+    order of the samples (:class:`BatchOrder`); each batch is then copied into a
     buffer with ``np.take(..., out=)``, so no epoch copies the whole dataset. When the order is
     None, batches are views of consecutive rows.
     """
@@ -28,7 +50,7 @@ class Batches:
     ) -> None:
         self.arrays = arrays
         self.n_samples = arrays[0].shape[0]  # type: ignore[union-attr]
-        self.batch_size = self.n_samples if batch_size is None else min(batch_size, self.n_samples)
+        self.batch_size = batch_rows(batch_size, self.n_samples)
         self.order = order
         self._workspace = Workspace()
 

@@ -10,6 +10,7 @@ callback overrides them, so plain training pays nothing for them.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -165,29 +166,19 @@ class ReduceLROnPlateau(Callback):
             self.rule.wait = 0
 
 
-class ProgressBar(Callback):
-    """A tqdm bar over epochs showing the loss, the validation loss and samples per second.
+class ProgressLog(Callback):
+    """``fit(verbose=1)``: one line per epoch on standard error, standard library only.
 
-    tqdm is imported when training begins, so the library does not need it otherwise.
+    ``epoch 3/10: loss 0.1234, val_loss 0.2345, accuracy 0.9, 0.012 s``: the epoch's logs (the
+    loss, the validation loss and the metrics) and its duration. A tqdm bar is
+    :class:`glassnet.io.ProgressBar`, a front end's.
     """
-
-    def __init__(self, **tqdm_options: Any) -> None:
-        self.options = tqdm_options
-
-    def on_train_begin(self, state: TrainingState) -> None:
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=state.history.planned_epochs, unit="epoch", **self.options)
 
     def on_epoch_begin(self, state: TrainingState) -> None:
         self.started = time.perf_counter()
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        seconds = max(time.perf_counter() - self.started, 1e-9)
-        shown = {k: f"{v:.4g}" for k, v in state.logs.items() if k in ("loss", "val_loss")}
-        shown["samples/s"] = f"{state.n_samples / seconds:.3g}"
-        self.bar.set_postfix(shown, refresh=False)
-        self.bar.update(1)
-
-    def on_train_end(self, state: TrainingState) -> None:
-        self.bar.close()
+        seconds = time.perf_counter() - self.started
+        logs = ", ".join(f"{name} {value:.4g}" for name, value in state.logs.items())
+        planned = state.history.planned_epochs
+        print(f"epoch {state.epoch + 1}/{planned}: {logs}, {seconds:.3g} s", file=sys.stderr)

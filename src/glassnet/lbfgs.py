@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .checks import check_in_range, check_int, describe
+from .checks import check_in_range, check_int
 from .heldout import Data, Metric, epoch_logs
 from .history import History
+from .step import TrainingDiverged
 
 if TYPE_CHECKING:
     from .network import Network
@@ -45,7 +46,9 @@ class LBFGS:
     every iterate (the last entry: the final parameters). The options of fit's epoch loop
     (``epochs``, ``batch_size`` other than None, ``tol``, ``patience``,
     ``restore_best_weights``, ``monitor``, ``verbose``, ``callbacks``) are refused with a
-    ``ValueError`` when set, never silently skipped (:func:`refuse_epoch_options`);
+    ``ValueError`` when set, never silently skipped (:mod:`glassnet.fullbatch`, which
+    ``fit`` asks for any object with ``fit_full_batch``; the reasons are L-BFGS's own words,
+    :attr:`epoch_option_reasons`);
     ``LBFGS(tol=...)`` is this stopping rule's tolerance, not fit's ``tol``. Dropout layers
     are the identity here: a random mask per evaluation would change the function L-BFGS
     minimises between its steps.
@@ -65,11 +68,48 @@ class LBFGS:
     True
     """
 
+    # fit's epoch-loop options: why each cannot apply to L-BFGS, and what to do instead
+    epoch_option_reasons: ClassVar[dict[str, str]] = {
+        "epochs": "L-BFGS has no epochs and runs to its own stopping rule; bound it with "
+        "LBFGS(max_iter=...) instead",
+        "batch_size": "every L-BFGS step uses all samples; leave batch_size out or pass None",
+        "tol": "fit's tol stops its epoch loop and L-BFGS has no epochs; LBFGS(tol=...) is "
+        "L-BFGS's own stopping tolerance",
+        "patience": "patience counts epochs for fit's tol and L-BFGS has no epochs; use "
+        "LBFGS(tol=...) or LBFGS(max_iter=...) instead",
+        "restore_best_weights": "L-BFGS has no epochs to restore and ends at its last iterate; "
+        "train with an epoch-based optimizer such as Adam to keep the best parameters",
+        "monitor": "only fit's tol and restore_best_weights watch it, and L-BFGS uses neither; "
+        "leave monitor out",
+        "verbose": "verbose reports epochs and L-BFGS has no epochs; read history.loss "
+        "or optimizer.result afterwards",
+    }
+
     def __init__(self, max_iter: int = 200, max_fun: int = 15000, tol: float = 1e-4) -> None:
         self.max_iter = check_int(max_iter, "max_iter")
         self.max_fun = check_int(max_fun, "max_fun")
         self.tol = check_in_range(tol, "tol", 0.0, math.inf)
         self.result: Any = None
+
+    def fit_full_batch(
+        self,
+        network: Network,
+        train: Data,
+        validation: Data | None,
+        metrics: dict[str, Metric],
+    ) -> History:
+        """``fit`` with L-BFGS, on data and metrics checked at fit's door.
+
+        Each iteration is logged as an epoch is, by :func:`glassnet.heldout.epoch_logs`:
+        ``loss``, the metrics on ``train``, ``val_loss`` and the metrics on ``validation``.
+        """
+        history = History(planned_epochs=1)
+
+        def record(loss: float) -> None:
+            history.record(epoch_logs(network, loss, train, validation, metrics))
+
+        self.minimize(network, train[0], train[1], train[2], record)
+        return history
 
     def minimize(
         self,
@@ -114,8 +154,6 @@ class LBFGS:
             )
         if not (np.isfinite(self.result.fun) and np.isfinite(self.result.x).all()):
             unpack(parameters, start)
-            from .training import TrainingDiverged  # imported here: training imports this
-
             raise TrainingDiverged(
                 f"the loss is {self.result.fun} and L-BFGS found no parameters with a finite "
                 "loss (inputs too large?); the parameters are back at their start"
@@ -126,79 +164,6 @@ class LBFGS:
 
     def __repr__(self) -> str:
         return f"LBFGS(max_iter={self.max_iter}, max_fun={self.max_fun}, tol={self.tol})"
-
-
-def refuse_callbacks(optimizer: Any, callbacks: list[Any]) -> None:
-    """``ValueError`` if ``fit`` was given callbacks for a full-batch ``optimizer``.
-
-    SciPy runs L-BFGS to its own stopping rule: there are no epochs or batches to call hooks
-    around, and a callback could not stop it or change its step. Skipping the callbacks
-    silently would let a user believe that, say, early stopping or a checkpoint ran.
-    """
-    if callbacks:
-        names = ", ".join(type(callback).__name__ for callback in callbacks)
-        raise ValueError(
-            f"callbacks are not called by the full-batch optimizer {optimizer!r}, which runs "
-            f"to its own stopping rule; got {names}. Pass no callbacks, or train with an "
-            "epoch-based optimizer such as Adam"
-        )
-
-
-def fit_full_batch(
-    optimizer: Any,
-    network: Network,
-    train: Data,
-    validation: Data | None,
-    metrics: dict[str, Metric],
-) -> History:
-    """``fit`` with a full-batch ``optimizer`` (one with ``minimize``, such as :class:`LBFGS`),
-    on data and metrics checked at fit's door.
-
-    Each iteration is logged as an epoch is, by :func:`glassnet.heldout.epoch_logs`:
-    ``loss``, the metrics on ``train``, ``val_loss`` and the metrics on ``validation``.
-    """
-    history = History(planned_epochs=1)
-
-    def record(loss: float) -> None:
-        history.record(epoch_logs(network, loss, train, validation, metrics))
-
-    optimizer.minimize(network, train[0], train[1], train[2], record)
-    return history
-
-
-# fit's options that only its epoch loop uses: why each cannot apply, and what to do instead
-EPOCH_OPTIONS = {
-    "epochs": "L-BFGS has no epochs and runs to its own stopping rule; bound it with "
-    "LBFGS(max_iter=...) instead",
-    "batch_size": "every L-BFGS step uses all samples; leave batch_size out or pass None",
-    "tol": "fit's tol stops its epoch loop and L-BFGS has no epochs; LBFGS(tol=...) is "
-    "L-BFGS's own stopping tolerance",
-    "patience": "patience counts epochs for fit's tol and L-BFGS has no epochs; use "
-    "LBFGS(tol=...) or LBFGS(max_iter=...) instead",
-    "restore_best_weights": "L-BFGS has no epochs to restore and ends at its last iterate; "
-    "train with an epoch-based optimizer such as Adam to keep the best parameters",
-    "monitor": "only fit's tol and restore_best_weights watch it, and L-BFGS uses neither; "
-    "leave monitor out",
-    "verbose": "the progress bar counts epochs and L-BFGS has no epochs; read history.loss "
-    "or optimizer.result afterwards",
-}
-
-
-def refuse_epoch_options(optimizer: Any, options: dict[str, tuple[Any, Any]]) -> None:
-    """``ValueError`` if an option of ``fit``'s epoch loop is set for a full-batch ``optimizer``.
-
-    ``options`` maps each name in :data:`EPOCH_OPTIONS` to ``(value, fit's default)``; a value
-    other than the default is refused (``batch_size=None``, full batch, is what L-BFGS does).
-    Ignoring it would let a user believe that, say, early stopping or 100 epochs happened.
-    An explicitly passed default (``batch_size=32``) cannot be told from an omitted one.
-    """
-    for name, (value, default) in options.items():
-        is_default = type(value) is type(default) and value == default
-        if not is_default and not (name == "batch_size" and value is None):
-            raise ValueError(
-                f"{name}={describe(value)} does not apply to the full-batch optimizer "
-                f"{optimizer!r}: {EPOCH_OPTIONS[name]}"
-            )
 
 
 def flatten(arrays: Iterable[np.ndarray]) -> np.ndarray:

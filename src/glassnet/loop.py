@@ -29,7 +29,7 @@ Stepping from outside::
 ``training.run()`` is ``for _ in training.epochs(): pass`` and returns the history; ``fit`` is
 ``Training(...).run()`` and ``partial_fit`` is a run of one epoch.
 
-Divergence: a batch loss that is NaN or infinite (:class:`~glassnet.training.TrainingDiverged`
+Divergence: a batch loss that is NaN or infinite (:class:`~glassnet.step.TrainingDiverged`
 from ``train_step``), or parameters that became non-finite, restore the latest epoch start
 whose parameters were all finite, then raise ``TrainingDiverged``.
 
@@ -49,10 +49,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import numpy as np
 
-from .batches import Batches
+from .batches import Batches, BatchOrder
 from .callbacks import Callback, TrainingState, overrides_batch_hooks
 from .checks import all_finite
 from .history import History
+from .step import TrainingDiverged, train_step
 
 if TYPE_CHECKING:
     from .network import Network
@@ -63,16 +64,17 @@ Data = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 Step = Callable[..., float]  # (x, y, sample_weight) -> the batch loss, or (*batch) -> it
 Measure = Callable[[float], dict[str, float]]
 
-
-class TrainingDiverged(ArithmeticError):
-    """The loss became NaN or infinite; the network keeps its last finite parameters."""
-
-
-class BatchOrder(Protocol):
-    """The order in which one epoch visits the samples: ``order(n_samples)`` is an index array,
-    or None for the rows as they are (each batch a view of consecutive rows)."""
-
-    def order(self, n_samples: int) -> np.ndarray | None: ...
+__all__ = [  # BatchOrder is defined with Batches, TrainingDiverged with train_step
+    "IN_ORDER",
+    "BatchOrder",
+    "BatchSource",
+    "EpochSchedule",
+    "InOrder",
+    "Shuffled",
+    "StoppingRule",
+    "Training",
+    "TrainingDiverged",
+]
 
 
 class InOrder:
@@ -183,8 +185,6 @@ class Training:
         first_epoch: int = 0,
         history: History | None = None,
     ) -> None:
-        from .training import train_step  # training.fit builds on this module
-
         self.network, self.optimizer, self.max_epochs = network, optimizer, epochs
         self.batches: BatchSource = (
             train if not isinstance(train, tuple) else Batches(list(train), batch_size, order)

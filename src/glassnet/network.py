@@ -4,25 +4,29 @@
 ``backward`` (from ``loss_gradient``) step 4: the output layer, then the hidden layers;
 :func:`glassnet.training.train_step` adds step 5 and :meth:`Network.fit` loops steps 2-7 over
 the data.
+
+Training is the engine's, so ``fit`` and ``partial_fit`` are methods here (this module imports
+:mod:`glassnet.training`, never the reverse at run time). What belongs to a front end is a
+function of the front end: ``glassnet.trace_step(net, X, Y)`` (the learner's trace),
+``glassnet.save_network(path, net)`` and ``glassnet.load_network(path)`` (model files).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import inputs as checks
+from . import training
 from .batches import Batch
 from .checks import all_finite, as_dtype, as_float_array, describe
+from .history import History
 from .losses import Loss, get_loss
 from .output_loss import OutputLoss, output_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
-
-if TYPE_CHECKING:
-    from .training import History
 
 PREDICT_CHUNK = 8192  # rows per forward pass in predict(): bounded memory on large inputs
 
@@ -272,9 +276,7 @@ class Network:
 
     def fit(self, X: Any, Y: Any, **options: Any) -> History:
         """Train on ``X`` and ``Y`` (steps 2-7); see :func:`glassnet.training.fit` for options."""
-        from .training import fit
-
-        return fit(self, X, Y, **options)
+        return training.fit(self, X, Y, **options)
 
     def partial_fit(
         self,
@@ -289,10 +291,10 @@ class Network:
 
         Full batch by default, without shuffling; see :func:`glassnet.training.fit`.
         """
-        from .training import fit
-
         options.setdefault("shuffle", False)
-        return fit(self, X, Y, optimizer, 1, batch_size, sample_weight=sample_weight, **options)
+        return training.fit(
+            self, X, Y, optimizer, 1, batch_size, sample_weight=sample_weight, **options
+        )
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter value, layer by layer."""
@@ -316,22 +318,3 @@ class Network:
     def __repr__(self) -> str:
         inner = ",\n".join(f"    {layer!r}" for layer in self.layers)
         return f"Network([\n{inner}\n], loss={self.loss_function!r})"
-
-    def trace(self, X: Any, Y: Any, **options: Any) -> Any:
-        """Run one training step and return its :class:`~glassnet.trace.Trace` (every number)."""
-        from .trace.recorder import trace_step
-
-        return trace_step(self, X, Y, **options)
-
-    def save(self, path: Any, metadata: Any = None) -> None:
-        """Write this network and its penalties to a model file (:func:`.io.save_network`)."""
-        from .io.model_files import save_network
-
-        save_network(path, self, metadata)
-
-    @classmethod
-    def load(cls, path: Any) -> Network:
-        """Read a network from a model file (see :func:`glassnet.io.load_network`)."""
-        from .io.model_files import load_network
-
-        return load_network(path)[0]

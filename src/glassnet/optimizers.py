@@ -16,6 +16,7 @@ kernels) is in ``_optimizer_base.py``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -303,6 +304,12 @@ OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {
     "adam": Adam,
     "adamw": AdamW,
 }
+
+
+def default_learning_rate(optimizer_class: type[Optimizer]) -> float:
+    """The rate ``optimizer_class()`` uses: each default is written once, in its signature
+    (the CLI's ``--lr`` help and defaults read it here)."""
+    return inspect.signature(optimizer_class).parameters["learning_rate"].default
 
 
 def as_optimizer(spec: Any) -> Optimizer:

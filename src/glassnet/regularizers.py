@@ -13,8 +13,8 @@ by them; these ignore it. The formulas are Keras' (no factor ½)::
 
 scikit-learn's MLP ``alpha`` is ``L2(0.5 * alpha / n_batch)``.
 
-``Network.save`` keeps L1, L2 and L1L2 (name and coefficients, :func:`penalty_specs`) and
-refuses any other penalty, so a loaded network trains on with the same loss.
+``glassnet.save_network`` keeps L1, L2 and L1L2 (name and coefficients, :func:`penalty_specs`)
+and refuses any other penalty, so a loaded network trains on with the same loss.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Steps 2-7: one training step (:func:`train_step`), and :func:`fit`, the engine's
-configuration of THE epoch loop.
+"""Steps 2-7: :func:`fit`, the engine's configuration of THE epoch loop, which runs one
+training step (:func:`train_step`, steps 2-5, defined in :mod:`glassnet.step`) on each batch.
 
 The design (issue 16): there is one epoch loop, :class:`glassnet.loop.Training`. It owns
 batching and shuffling, the epoch's logs (validation data or split and metrics, measured by the
@@ -26,56 +26,43 @@ optimizer). See :mod:`glassnet.loop` for the table of what each front end plugs 
 from __future__ import annotations
 
 import inspect
-import math
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .callbacks import Callback, EarlyStopping, ProgressBar, as_callbacks
-from .checks import as_rng, check_bool, check_int
+from .batches import batch_rows, check_batch_size
+from .callbacks import Callback, EarlyStopping, ProgressLog, as_callbacks
+from .checks import as_rng, check_bool, check_int, describe, typed
+from .fullbatch import FullBatchMethod, is_full_batch, refuse_callbacks, refuse_epoch_options
 from .heldout import epoch_logs, prepare_datasets, resolve_metrics
 from .history import History
-from .lbfgs import fit_full_batch, refuse_callbacks, refuse_epoch_options
-from .loop import IN_ORDER, Shuffled, Training, TrainingDiverged
+from .loop import IN_ORDER, Shuffled, Training
 from .optimizers import SGD, Optimizer, as_optimizer
-from .recording import NO_RECORDER, Recorder
+from .step import TrainingDiverged, train_step
 from .stopping import check_stopping
 
 if TYPE_CHECKING:
     from .network import Network
 
-
-def train_step(
-    network: Network,
-    optimizer: Optimizer,
-    x: np.ndarray,
-    y: np.ndarray,
-    sample_weight: np.ndarray | None = None,
-    recorder: Recorder = NO_RECORDER,
-) -> float:
-    """Run steps 2-5 once on one batch; return the batch loss (before the update).
-
-    ``recorder`` sees every number of the step (see :mod:`glassnet.recording`); ``grad`` is
-    ``∂L/∂y_pred``, or ``∂L/∂z`` of the output layer when the loss is taken from its logits
-    (:mod:`glassnet.output_loss`).
-    """
-    recorder.batch(x, y, sample_weight)
-    y_pred = network.forward(x, training=True, recorder=recorder)  # step 2: forward
-    value = network.loss_value(y_pred, y, sample_weight, recorder)  # step 3: loss
-    if not math.isfinite(value):  # never let a non-finite loss update the parameters
-        raise TrainingDiverged(f"the loss became {value}; lower the learning rate")
-    grad = network.loss_gradient(y_pred, y, sample_weight)
-    network.backward(grad, recorder, sample_weight)  # step 4: backward
-    optimizer.step(network.parameters(), recorder)  # step 5: update
-    return value
+__all__ = [  # train_step and TrainingDiverged live in glassnet.step, below the loop
+    "FIT_DEFAULTS",
+    "History",
+    "TrainingDiverged",
+    "check_verbose",
+    "fit",
+    "fit_callbacks",
+    "resolve_optimizer",
+    "train_step",
+]
 
 
 def fit(
     network: Network,
     X: Any,
     Y: Any,
-    optimizer: Optimizer | None = None,
+    optimizer: Optimizer | FullBatchMethod | None = None,
     epochs: int = 1,
     batch_size: int | None = 32,
     shuffle: bool = True,
@@ -90,7 +77,7 @@ def fit(
     callbacks: Callback | Sequence[Callback] | None = (),
     restore_best_weights: bool = False,
     monitor: str | None = None,
-    verbose: bool = False,
+    verbose: bool | int = False,
 ) -> History:
     """Train ``network`` on ``X``, ``Y``: steps 2-5 on each batch, for ``epochs`` epochs.
 
@@ -101,8 +88,9 @@ def fit(
         for a multi-output cross-entropy network.
     optimizer : Optimizer, optional
         Default: the optimizer of the previous ``fit`` (its state kept, so training continues
-        where it stopped), or ``SGD(learning_rate=0.01)``. A full-batch method
-        (:class:`glassnet.lbfgs.LBFGS`) trains on all of ``X`` with its own stopping rule;
+        where it stopped), or ``SGD()`` (its default rate, 0.01). A full-batch method
+        (one with ``fit_full_batch``, see :mod:`glassnet.fullbatch`, such as
+        :class:`glassnet.lbfgs.LBFGS`) trains on all of ``X`` with its own stopping rule;
         each of its iterations is logged as an epoch (``loss``; ``val_loss`` and ``metrics``
         when asked for), and data, weights, validation and ``rng`` (the split) work as here.
         Options of the epoch loop, which it does not have, are a ``ValueError`` when set,
@@ -140,8 +128,10 @@ def fit(
     monitor : str, optional
         What ``tol`` and ``restore_best_weights`` watch: ``"val_loss"`` when there is
         validation data, else ``"loss"``.
-    verbose : bool
-        Show a progress bar (tqdm).
+    verbose : bool or int
+        0 or False: silent (default). 1, 2 or True: one line per epoch on standard error (the
+        epoch, its loss, ``val_loss`` and metrics, seconds), as Keras's ``verbose=2``. A tqdm
+        bar is the callback :class:`glassnet.io.ProgressBar`.
 
     Returns
     -------
@@ -153,26 +143,27 @@ def fit(
         If a batch loss becomes NaN or infinite. The parameters are restored to those at the
         start of that epoch, which were finite (with ``restore_best_weights``, the best ones).
     """
-    generator = as_rng(rng)
+    generator, given_verbose = as_rng(rng), verbose
     epochs = check_int(epochs, "epochs")
     shuffle = check_bool(shuffle, "shuffle")
-    verbose = check_bool(verbose, "verbose")
+    verbose = check_verbose(verbose)
     restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
     callbacks = as_callbacks(callbacks)
     tol, patience = check_stopping(tol, patience)
-    if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size")
+    batch_size = check_batch_size(batch_size)
     train, validation = prepare_datasets(
         network, X, Y, sample_weight, class_weight, validation_data, validation_split, generator
     )
-    if callable(getattr(optimizer, "minimize", None)):  # a full-batch method such as LBFGS
+    if is_full_batch(optimizer):  # such as LBFGS: it trains on all of train itself
         refuse_callbacks(optimizer, callbacks)
         given = dict(
             epochs=epochs, batch_size=batch_size, tol=tol, patience=patience,
-            restore_best_weights=restore_best_weights, monitor=monitor, verbose=verbose,
+            restore_best_weights=restore_best_weights, monitor=monitor,
+            verbose=given_verbose if verbose else False,
         )  # fmt: skip
         refuse_epoch_options(optimizer, {k: (v, FIT_DEFAULTS[k]) for k, v in given.items()})
-        return fit_full_batch(optimizer, network, train, validation, resolve_metrics(metrics))
+        metric_functions = resolve_metrics(metrics)
+        return optimizer.fit_full_batch(network, train, validation, metric_functions)
     optimizer = resolve_optimizer(network, optimizer)
     network.optimizer = optimizer  # type: ignore[attr-defined]
     for layer in network.layers:
@@ -183,9 +174,10 @@ def fit(
         raise ValueError(
             f"monitor={monitor!r} needs validation_data or validation_split > 0, got neither"
         )
-    hooks = fit_callbacks(callbacks, tol, patience, verbose, monitor, restore_best_weights, epochs)
+    progress = ProgressLog() if verbose else None
+    hooks = fit_callbacks(callbacks, tol, patience, progress, monitor, restore_best_weights, epochs)
     n_samples = train[0].shape[0]
-    shuffled = shuffle and (batch_size or n_samples) < n_samples  # one batch: no order to draw
+    shuffled = shuffle and batch_rows(batch_size, n_samples) < n_samples  # one batch: no order
     metric_functions = resolve_metrics(metrics)
     return Training(
         network, optimizer, train, epochs=epochs, batch_size=batch_size,
@@ -199,23 +191,36 @@ FIT_DEFAULTS = {name: p.default for name, p in inspect.signature(fit).parameters
 
 def resolve_optimizer(network: Network, optimizer: Any) -> Optimizer:
     """``optimizer`` checked; None is the network's previous optimizer (state kept) or
-    ``SGD(learning_rate=0.01)``. The Dask loops use it too."""
+    ``SGD()`` at its default rate. The Dask loops use it too."""
     if optimizer is None:
-        optimizer = getattr(network, "optimizer", None) or SGD(learning_rate=0.01)
+        optimizer = getattr(network, "optimizer", None) or SGD()
     return as_optimizer(optimizer)
+
+
+def check_verbose(verbose: Any) -> int:
+    """``verbose`` as Keras takes it: 0, 1 or 2, or a bool (True is 1); 1 and 2 both print
+    one line per epoch."""
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    if not isinstance(verbose, numbers.Integral):
+        raise TypeError(f"verbose must be True, False, 0, 1 or 2, got {typed(verbose)}")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be True, False, 0, 1 or 2, got {describe(verbose)}")
+    return int(verbose)
 
 
 def fit_callbacks(
     callbacks: Callback | Sequence[Callback] | None,
     tol: float | None,
     patience: int,
-    verbose: bool,
+    progress: Callback | None,
     monitor: str = "loss",
     restore_best_weights: bool = False,
     epochs: int = 0,
 ) -> list[Callback]:
-    """The user's callbacks, after early stopping (from ``tol``) and a progress bar; the Dask
-    loops use it too. ``epochs`` matters only with ``restore_best_weights`` and no ``tol``.
+    """The user's callbacks, after early stopping (from ``tol``) and ``progress`` (fit's
+    :class:`~glassnet.callbacks.ProgressLog`, the Dask loops' tqdm bar); the Dask loops use it
+    too. ``epochs`` matters only with ``restore_best_weights`` and no ``tol``.
 
     ``tol`` and ``patience`` come checked from the door of fit (or of a Dask loop), by
     :func:`glassnet.stopping.check_stopping`.
@@ -225,6 +230,6 @@ def fit_callbacks(
         stop_patience = patience if tol is not None else epochs + 1
         min_delta = 0.0 if tol is None else tol
         hooks.append(EarlyStopping(monitor, min_delta, stop_patience, restore_best_weights))
-    if verbose:
-        hooks.append(ProgressBar())
+    if progress is not None:
+        hooks.append(progress)
     return hooks + as_callbacks(callbacks)

@@ -104,7 +104,7 @@ def test_trace_dropout(built, seed, n, rng, optimizer, learning_rate, dry_run, i
     opt = make_optimizer(optimizer, learning_rate)
     with no_hang(20):
         trace = check_outcome(
-            lambda: network.trace(X, Y, optimizer=opt, **options),
+            lambda: gn.trace_step(network, X, Y, optimizer=opt, **options),
             allowed=(ValueError, TypeError, gn.TrainingDiverged),
             names=TRACE_NAMES,
         )
@@ -118,8 +118,8 @@ def test_trace_dropout(built, seed, n, rng, optimizer, learning_rate, dry_run, i
             assert all(map(np.array_equal, before, network.get_weights()))
             seeded = all(d.rng is not None for d in network.layers if isinstance(d, gn.Dropout))
             if isinstance(rng, int) or (rng is None and seeded):  # unseeded masks differ
-                again = network.trace(
-                    X, Y, optimizer=make_optimizer(optimizer, learning_rate), **options
+                again = gn.trace_step(
+                    network, X, Y, optimizer=make_optimizer(optimizer, learning_rate), **options
                 )
                 assert again.to_text() == trace.to_text()
         elif iterations == 1 and isinstance(rng, int) and not isinstance(rng, bool):

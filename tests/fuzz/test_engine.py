@@ -272,7 +272,7 @@ def test_trace(kind, X, Y, w, optimizer, learning_rate, options) -> None:
     names = [*DATA_NAMES, "iterations", "names", "precision", "loss", "optimizer", "layers", "rng"]
     with no_hang(20):
         trace = check_outcome(
-            lambda: network.trace(X, Y, optimizer=opt, sample_weight=w, **options),
+            lambda: gn.trace_step(network, X, Y, optimizer=opt, sample_weight=w, **options),
             allowed=(ValueError, TypeError, gn.TrainingDiverged),
             names=names,
         )

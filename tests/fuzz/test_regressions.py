@@ -42,11 +42,11 @@ def test_trace_shows_dropout_and_refuses_other_layers_at_the_door() -> None:
         [gn.Dense(3, 4, "relu", rng=0), gn.Dropout(0.3), gn.Dense(4, 1, "sigmoid", rng=1)],
         loss="binary_cross_entropy",
     )
-    assert len(net.trace(np.ones((2, 3)), np.array([[0.0], [1.0]]), rng=0).dropouts) == 1
+    assert len(gn.trace_step(net, np.ones((2, 3)), np.array([[0.0], [1.0]]), rng=0).dropouts) == 1
     net.layers[1] = Scale()
     before = net.get_weights()
     with pytest.raises(ValueError, match=r"Dense and Dropout layers only; layers\[1\] is Scale"):
-        net.trace(np.ones((2, 3)), np.array([[0.0], [1.0]]))
+        gn.trace_step(net, np.ones((2, 3)), np.array([[0.0], [1.0]]))
     assert all(np.array_equal(a, b) for a, b in zip(before, net.get_weights(), strict=True))
 
 
@@ -346,7 +346,7 @@ def test_boolean_class_labels_are_classes_0_and_1() -> None:
     )
     x = np.zeros((2, 3))
     assert net.loss(x, np.array([False, True])) == net.loss(x, np.array([0, 1]))
-    assert net.trace(x, np.array([False, True]), dry_run=True).loss == net.loss(x, [0, 1])
+    assert gn.trace_step(net, x, np.array([False, True]), dry_run=True).loss == net.loss(x, [0, 1])
 
 
 def test_float32_estimator_refuses_values_beyond_float32() -> None:
@@ -382,7 +382,7 @@ def test_a_tensor_name_or_dtype_holding_a_newline_is_refused_in_one_line(tmp_pat
     import struct
 
     path = tmp_path / "m.safetensors"
-    gn.Network([gn.Dense(2, 1, rng=0)], loss="mean_squared_error").save(path)
+    gn.save_network(path, gn.Network([gn.Dense(2, 1, rng=0)], loss="mean_squared_error"))
     data = path.read_bytes()
     (length,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + length])
@@ -393,7 +393,7 @@ def test_a_tensor_name_or_dtype_holding_a_newline_is_refused_in_one_line(tmp_pat
     raw = json.dumps(header).encode()
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + length :])
     with pytest.raises(ValueError) as error:
-        gn.Network.load(path)
+        gn.load_network(path)[0]
     message = str(error.value)
     shown = r"'\n'" if change == "name" else r"'F\n64'"  # the repr, escapes as text
     assert "\n" not in message and str(path) in message and shown in message

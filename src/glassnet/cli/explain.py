@@ -107,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
         note_dropout(network, args.seed or 0)
     check_shapes(network, x, y, args.model is not None)
     try:
-        trace = network.trace(
-            x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
+        trace = gn.trace_step(
+            network, x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
             precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
         )  # fmt: skip
     except gn.TrainingDiverged as error:

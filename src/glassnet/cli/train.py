@@ -23,7 +23,7 @@ from ..io.table_memory import check_training_memory
 from ..io.tables import Preprocessor, infer_task, read_table, split_target
 from ..layers import Dense
 from ..network import Network
-from ..optimizers import SGD
+from ..optimizers import SGD, Adam, default_learning_rate
 from ..training import TrainingDiverged
 from .command import CommandError, Interrupted
 from .common import (
@@ -54,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--optimizer", help="adam, sgd (momentum 0.9), rmsprop, ... (adam when available, else sgd)"
     )
-    parser.add_argument("--lr", type=float, help="learning rate (adam 0.001, sgd 0.01)")
+    rates = f"adam {default_learning_rate(Adam)}, sgd {default_learning_rate(SGD)}"
+    parser.add_argument("--lr", type=float, help=f"learning rate ({rates})")
     parser.add_argument("--epochs", type=int, default=20, help="passes over the data (20)")
     parser.add_argument("--batch-size", type=int, default=32, help="samples per step (32)")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate after hidden")
@@ -279,12 +280,12 @@ def _optimizer(args: argparse.Namespace) -> Any:
     name = (args.optimizer or ("adam" if hasattr(optimizers, "Adam") else "sgd")).lower()
     args.optimizer = name
     if name == "sgd":
-        return SGD(learning_rate=args.lr or 0.01, momentum=0.9)
+        return SGD(learning_rate=args.lr or default_learning_rate(SGD), momentum=0.9)
     class_name = {"adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adamw": "AdamW"}
     if name not in class_name:
         raise CommandError(f"--optimizer must be one of sgd, {', '.join(class_name)}; got {name!r}")
     return _engine_feature("optimizers", class_name[name], "--optimizer")(
-        learning_rate=args.lr or 0.001
+        learning_rate=args.lr or default_learning_rate(Adam)  # Adam's, for each adaptive one
     )
 
 

@@ -91,7 +91,7 @@ def fit_averaged(
     client = get_client(client, connect_timeout)
     blocks = Blocks(network, X, y, sample_weight)
     epochs, group = check_int(epochs, "epochs"), check_int(local_steps, "local_steps")
-    size = driver.batch_rows(batch_size, blocks.n_samples)
+    size = driver.global_batch_rows(batch_size, blocks.n_samples)
     every = check_int(checkpoint_every, "checkpoint_every")
     hooks = driver.hooks(callbacks, tol, patience, verbose)
     state = driver.start(

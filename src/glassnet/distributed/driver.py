@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..batches import Batches
+from ..batches import Batches, batch_rows, check_batch_size
 from ..callbacks import Callback
-from ..checks import all_finite, as_rng, check_int
+from ..checks import all_finite, as_rng
 from ..history import History
 from ..io.output_paths import check_outputs
+from ..io.progress import ProgressBar
 from ..loop import IN_ORDER, Measure, Shuffled, Step, Training, TrainingDiverged
 from ..optimizers import Optimizer
 from ..stopping import check_stopping
@@ -102,12 +103,13 @@ def hooks(
     """As :func:`glassnet.fit` checks and builds them: the stopping rule from ``tol`` on the
     epoch loss, a progress bar, the user's callbacks."""
     tol, patience = check_stopping(tol, patience)
-    return fit_callbacks(callbacks, tol, patience, verbose)
+    return fit_callbacks(callbacks, tol, patience, ProgressBar() if verbose else None)
 
 
-def batch_rows(batch_size: int | None, n_samples: int) -> int:
-    """Rows per global batch: ``batch_size`` checked and clipped, None is all rows."""
-    return n_samples if batch_size is None else min(check_int(batch_size, "batch_size"), n_samples)
+def global_batch_rows(batch_size: int | None, n_samples: int) -> int:
+    """Rows per global batch: ``batch_size`` checked and clipped, None is all rows (the
+    engine's rule, :func:`glassnet.batches.batch_rows`)."""
+    return batch_rows(check_batch_size(batch_size), n_samples)
 
 
 def row_batches(

@@ -113,7 +113,7 @@ def fit(
     client = get_client(client, connect_timeout)
     blocks = Blocks(network, X, y, sample_weight)
     epochs = check_int(epochs, "epochs")
-    size = driver.batch_rows(batch_size, blocks.n_samples)
+    size = driver.global_batch_rows(batch_size, blocks.n_samples)
     every = check_int(checkpoint_every, "checkpoint_every")
     hooks = driver.hooks(callbacks, tol, patience, verbose)
     state = driver.start(network, optimizer, rng, checkpoint, epochs, blocks.n_samples)

@@ -162,7 +162,7 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------- model files
     def save(self, path: Any) -> None:
-        """Write the fitted estimator to a model file (safetensors, as ``Network.save``; no
+        """Write the fitted estimator to a model file (safetensors, as ``save_network``; no
         pickle): parameters, fitted attributes and the training state, so that training
         after :meth:`load` continues exactly as here. Callbacks are not saved."""
         from .files import save_estimator

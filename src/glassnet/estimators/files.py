@@ -1,9 +1,9 @@
 """A fitted MLPClassifier / MLPRegressor in a glassnet model file (safetensors, no pickle).
 
-The file is the one :meth:`glassnet.Network.save` writes (:mod:`glassnet.io`): the network's
+The file is the one :func:`glassnet.save_network` writes (:mod:`glassnet.io`): the network's
 parameters as tensors, and in its JSON metadata, under ``"estimator"``, the estimator's class,
 its parameters (``get_params()``) and its fitted attributes (``classes_``, ``loss_curve_``,
-``n_iter_``, ...). ``glassnet.Network.load`` reads such a file too (it gets the network).
+``n_iter_``, ...). ``glassnet.load_network`` reads such a file too (it gets the network).
 
 It also holds the training state (:mod:`glassnet.estimators.state`: the optimizer's buffers,
 step count and learning rate, the stopping count, the random generators), so ``partial_fit``

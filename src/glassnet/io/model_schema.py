@@ -1,7 +1,7 @@
 """The one schema of a model file's metadata, checked against the network it describes.
 
 :func:`glassnet.io.read_model_file` calls :func:`check_metadata` on every model file it reads,
-so ``glassnet predict``, ``evaluate``, ``info``, ``plot`` and ``explain``, ``Network.load`` and
+so ``glassnet predict``, ``evaluate``, ``info``, ``plot`` and ``explain``, ``load_network`` and
 the estimators' ``load`` all refuse an edited file the same way: one ``ValueError`` naming the
 file and the field (``model.safetensors: metadata field 'classes': 3 classes make 3 outputs,
 but the network has 2``).
@@ -17,7 +17,7 @@ The metadata is whatever the writer added; two writers give it a meaning checked
   :mod:`glassnet.estimators.state`, the params against the network by
   :mod:`glassnet.estimators.architecture`).
 
-Other metadata (a user's own, through ``Network.save``) must be a JSON object; its contents
+Other metadata (a user's own, through ``save_network``) must be a JSON object; its contents
 are the user's. Sizes are bounded by the network, whose tensors are bounded by the file and the
 machine's memory (:mod:`glassnet.io.safetensors_checks`).
 """

@@ -17,10 +17,11 @@ import numpy as np
 
 from ..gradcheck import numerical_gradients
 from ..layers import Dropout
+from .render import Names, shared_bias
+from .steps import data_grad, render_text
 
 if TYPE_CHECKING:
     from .recorder import Trace
-    from .render import Names
 
 SCHEMA_VERSION = 1
 GRADCHECK_MAX_PARAMETERS = 300  # above this, the trace keeps no finite-difference check
@@ -41,14 +42,11 @@ STEP_WORDS = (
 
 def extras(trace: Trace, names: Names) -> dict[str, Any]:
     """The fields the document has beyond the trace's own numbers."""
-    from .render import render_text, shared_bias
-
     biases = [p for p in trace.parameters if p.kind == "bias"]
     bias_names = [
         [names.bias(k, None if shared_bias(b) else j) for j in range(b.before.size)]
         for k, b in enumerate(biases)
     ]
-    from .steps import data_grad
 
     numeric = trace.numeric_gradients
     note, sections = walkthrough(render_text(trace, trace.precision))

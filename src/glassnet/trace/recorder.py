@@ -1,7 +1,7 @@
 """The learner's trace: one real training step with every number kept, then rendered.
 
 :class:`TraceRecorder` is a :class:`~glassnet.recording.Recorder`: it is passed to the same
-:func:`~glassnet.training.train_step` that ``fit`` runs, and copies what the engine computes at
+:func:`~glassnet.step.train_step` that ``fit`` runs, and copies what the engine computes at
 each hook (``net``, ``out``, ``δ``, gradients, values before and after the update). Nothing is
 recomputed here, so the trace cannot drift from training. The only derived numbers are the
 chain-rule factors ``∂out/∂net``, taken from ``activation.derivative``, the function the
@@ -17,7 +17,7 @@ Examples
 --------
 >>> import glassnet as gn
 >>> net = gn.Network([gn.Dense(2, 1, "sigmoid", rng=0)])
->>> trace = net.trace([[0.05, 0.10]], [[0.01]], optimizer=gn.SGD(learning_rate=0.5))
+>>> trace = gn.trace_step(net, [[0.05, 0.10]], [[0.01]], optimizer=gn.SGD(learning_rate=0.5))
 >>> trace.loss_after < trace.loss
 True
 """
@@ -36,9 +36,10 @@ from ..optimizers import SGD, as_optimizer
 from ..recording import Recorder
 from ..training import TrainingDiverged, train_step
 from . import dropout
-from .document import gradient_check
+from .document import extras, gradient_check
 from .dropout import DropoutRecord
-from .render import render_html, render_text, to_dict
+from .render import Names, render_html, to_dict
+from .steps import render_text
 
 TUTORIAL_MAX_WEIGHTS = 20  # above this, names="auto" uses matrix names
 
@@ -111,7 +112,7 @@ class Trace:
         The document is versioned (``schema_version``); docs/view.md lists its fields. It is
         what the glass view draws (:meth:`to_html`).
         """
-        return to_dict(self)
+        return {**extras(self, Names(self)), **to_dict(self)}
 
     def to_html(self, path: Any) -> None:
         """Write the glass view of this step to ``path``: one self-contained HTML file.

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .document import extras
 from .dropout import to_dicts as dropout_dicts
 
 if TYPE_CHECKING:
@@ -95,15 +94,6 @@ def shared_bias(record: Any) -> bool:
     return not record.trainable and bool(np.all(record.before == record.before.flat[0]))
 
 
-def render_text(trace: Trace, precision: int, max_weights: int = 200) -> str:
-    n_weights = sum(p.before.size for p in trace.parameters if p.kind == "weights")
-    if n_weights > max_weights or trace.x.shape[0] > 10:
-        return render_summary(trace, precision, n_weights)
-    from .steps import Steps
-
-    return Steps(trace, Names(trace), precision).text()
-
-
 def to_dict(trace: Trace) -> dict[str, Any]:
     """Plain lists, floats and strings: ``json.dumps(trace.to_dict())`` works."""
     names = Names(trace)
@@ -125,7 +115,6 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         for layer in trace.layers
     ]  # fmt: skip
     return {
-        **extras(trace, names),
         "names": trace.names,
         "neurons": names.neurons,
         "weight_names": {name: list(key) for key, name in names.weights.items()},

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dropout
-from .render import HEADINGS, Names, fmt, shared_bias
+from .render import HEADINGS, Names, fmt, render_summary, shared_bias
 
 if TYPE_CHECKING:
     from .recorder import LayerRecord, ParameterRecord, Trace
@@ -291,6 +291,14 @@ class Steps:
                 self.say(
                     ", ".join(f"out_{o} = {self.f(v)} (target {self.f(y)})" for o, v, y in outs), s
                 )
+
+
+def render_text(trace: Trace, precision: int, max_weights: int = 200) -> str:
+    """The seven steps with every number; a summary when the network or batch is too large."""
+    n_weights = sum(p.before.size for p in trace.parameters if p.kind == "weights")
+    if n_weights > max_weights or trace.x.shape[0] > 10:
+        return render_summary(trace, precision, n_weights)
+    return Steps(trace, Names(trace), precision).text()
 
 
 def entries(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
