@@ -44,9 +44,7 @@ def test_a_semicolon_latin1_file_trains_predicts_and_evaluates(tmp_path, capsys)
     assert f"{data} (120 rows)" in capsys.readouterr().out
 
 
-def test_rows_without_a_target_are_dropped_with_their_count_in_train_and_evaluate(
-    tmp_path, capsys
-):
+def test_rows_without_a_target_are_dropped_with_their_count_in_train_and_evaluate(tmp_path, capsys):
     data, model = tmp_path / "d.csv", tmp_path / "m.safetensors"
     frame = _frame()
     frame.loc[[3, 50, 77], "label"] = None

@@ -26,13 +26,15 @@ def network_figure(
 ) -> Any:
     """The figure of a network whose ``W`` matrices are ``weights`` (``(n_in, n_out)`` each)."""
     from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
 
     plt = pyplot()
     shown = strongest_units(weights, max_units)
     largest = max(float(np.abs(w).max()) for w in weights) or 1.0
-    norm, cmap = Normalize(-largest, largest), plt.get_cmap("RdBu")
-    figure, axes = plt.subplots(figsize=(3 + 2.2 * len(shown), 5.5))
+    # red < 0 < blue through light grey, not white: a weak link stays visible on the page
+    cmap = LinearSegmentedColormap.from_list("weight", ["#b2182b", "#d0d0d0", "#2166ac"])
+    norm = Normalize(-largest, largest)
+    figure, axes = plt.subplots(figsize=(3 + 2.4 * len(shown), 5.5))
     ys = [np.linspace(1, 0, len(units)) if len(units) > 1 else np.array([0.5]) for units in shown]
     link_notes = []
     for column, w in enumerate(weights):
@@ -55,8 +57,11 @@ def network_figure(
     axes.set_xlim(-0.9, len(ys) - 0.1)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-    figure.colorbar(ScalarMappable(norm, cmap), ax=axes, label="weight (blue > 0 > red)")
-    axes.set_title("Network: each link coloured by its weight, thicker when larger")
+    figure.colorbar(ScalarMappable(norm, cmap), ax=axes, label="weight (red < 0 < blue)")
+    title = "Network: each link coloured by its weight, thicker when larger"
+    if any(len(units) < size for units, size in zip(shown, sizes, strict=True)):
+        title += "\n(wide layers: the units with the strongest weights; → links drawn)"
+    axes.set_title(title)
     return figure
 
 
@@ -85,7 +90,7 @@ def _strongest_links(part: np.ndarray, max_links: int) -> list[tuple[int, int]]:
 
 def _name_units(axes: Any, ys: np.ndarray, names: list[str], x: int, align: str) -> None:
     offset = -0.08 if align == "right" else 0.08
-    size = 9 if len(names) <= 8 else 7
+    size = 9 if len(names) <= 8 else 8
     for y, name in zip(ys, names, strict=True):
         text = name if len(name) <= 22 else name[:21] + "…"
         axes.text(x + offset, y, text, ha=align, va="center", fontsize=size)
@@ -95,7 +100,8 @@ def _column_labels(shown: list[np.ndarray], sizes: list[int], link_notes: list[s
     names = ["inputs", *[f"hidden {i}" for i in range(1, len(sizes) - 1)], "outputs"]
     labels = []
     for column, (name, units, size) in enumerate(zip(names, shown, sizes, strict=True)):
-        lines = [name, f"{len(units)} of {size} units" if len(units) < size else f"{size} units"]
+        count = f"{size} unit{'s' if size > 1 else ''}"
+        lines = [name, f"{len(units)} of {count}" if len(units) < size else count]
         if column < len(link_notes) and link_notes[column]:
             lines.append(f"→ {link_notes[column]}")
         labels.append("\n".join(lines))

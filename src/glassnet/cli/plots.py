@@ -137,7 +137,10 @@ def regression_figure(actual: np.ndarray, predicted: np.ndarray, target: str) ->
     left.scatter(actual, predicted, s=12, alpha=0.7, edgecolor="none")
     ends = [float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))]
     left.plot(ends, ends, color="black", linestyle="--", linewidth=1, label="predicted = actual")
-    left.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title="Predicted vs actual")
+    spread = float(np.sum((actual - actual.mean()) ** 2))
+    r2 = f"R² {1 - float(np.sum((actual - predicted) ** 2)) / spread:.3f}" if spread else "R² n/a"
+    left.set(xlabel=f"actual {target}", ylabel=f"predicted {target}",
+             title=f"Predicted vs actual ({len(actual)} rows, {r2})")  # fmt: skip
     left.legend()
     residuals = actual - predicted
     right.scatter(predicted, residuals, s=12, alpha=0.7, edgecolor="none")
@@ -153,7 +156,7 @@ def confusion_figure(matrix: np.ndarray, class_names: Sequence[Any]) -> Any:
     n = len(class_names)
     figure, axes = pyplot().subplots(figsize=(2.5 + 0.6 * n, 2 + 0.6 * n))
     image = axes.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axes, label="rows")
+    figure.colorbar(image, ax=axes, label="number of rows")
     names = [str(c) for c in class_names]
     axes.set_xticks(range(n), names, rotation=45 if max(map(len, names)) > 4 else 0)
     axes.set_yticks(range(n), names)
