@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from glassnet.io import csv_text
-from glassnet.io.csv_text import best_separator, check_separator, first_undecodable
+from glassnet.io.csv_text import (
+    best_separator,
+    check_separator,
+    decimal_mark,
+    first_undecodable,
+)
 from glassnet.io.table_files import read_table
 
 FRAME = pd.DataFrame(
@@ -105,3 +110,16 @@ def test_a_large_file_moves_a_bar_of_bytes_while_it_is_read(tmp_path, monkeypatc
     assert len(counts) >= 2
     read_table(path)  # no progress asked: nothing written
     assert capsys.readouterr().err == ""
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_numbers(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("Preis;Stadt;y\n3,25;Köln;1\n-0,5;Bonn;0\n12;Köln;1\n")
+    frame = read_table(path)
+    assert frame["Preis"].tolist() == [3.25, -0.5, 12.0]
+    assert decimal_mark("a;b\n1.5;2,5\n", ";") == "."  # a tie keeps the point
+    assert decimal_mark('a,b\n"1,5",2\n', ",") == "."  # a comma file never has one
+    # a point file separated by semicolons keeps its points
+    assert read_table(tmp_path / "eu.csv", sep=";")["Preis"].dtype == float
+    path.write_text("a;y\n1.25;0\n2.5;1\n")
+    assert read_table(path)["a"].tolist() == [1.25, 2.5]

@@ -33,7 +33,7 @@ from .csv_text import (
     DEFAULT_ENCODING,
     check_encoding,
     check_separator,
-    detect_separator,
+    detect_dialect,
     not_text_error,
     read_progress,
 )
@@ -136,11 +136,9 @@ def _read_csv(source: Path, sep: str | None, encoding: str, progress: bool) -> p
                 f"reading {source} needs the zstandard package: pip install zstandard"
             ) from None
     options = {"encoding": "utf-8-sig" if encoding == "utf-8" else encoding}
-    if sep is not None:
-        options["sep"] = check_separator(sep)
+    given = None if sep is None else check_separator(sep)
     try:
-        if sep is None:
-            options["sep"] = detect_separator(source, encoding)
+        options["sep"], options["decimal"] = detect_dialect(source, encoding, given)
         with read_progress(source, progress) as file:
             frame = pd.read_csv(file, compression=_pandas_compression(source), **options)
         # pandas renames a repeated name ('y' -> 'y.1'): the header as written tells them apart
