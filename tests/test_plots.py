@@ -92,7 +92,7 @@ def test_the_confusion_matrix_writes_each_count_under_class_names():
     assert [t.get_text() for t in axes.texts] == ["5", "1", "2", "7"]
     assert [t.get_text() for t in axes.get_xticklabels()] == ["no", "yes"]
     assert (axes.get_xlabel(), axes.get_ylabel()) == ("predicted class", "true class")
-    assert axes.get_title() == "Confusion matrix (accuracy 0.800)"
+    assert axes.get_title() == "Confusion matrix, 15 rows\naccuracy 0.800"
     _close(figure)
 
 

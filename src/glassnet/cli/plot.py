@@ -3,11 +3,11 @@ said with its reason.
 
 Always: the loss curves (training and held-out, when the model file has its history) and the
 network (features and classes named, a colour key, wide layers summarized). With labelled
-DATA: a classifier's confusion matrix, and its decision boundary when it has exactly two
-numeric inputs (missing values imputed with the model's own medians, drawn hollow); a
-regression model's predicted-against-actual values and residuals. Files are
-``PREFIX-loss.png``, ``PREFIX-network.png``, ``PREFIX-confusion.png``, ``PREFIX-boundary.png``
-and ``PREFIX-predictions.png``.
+DATA (default: the bundled data, for a model trained on it): a classifier's confusion matrix,
+and its decision boundary when it has exactly two numeric inputs (missing values imputed with
+the model's own medians, drawn hollow); a regression model's predicted-against-actual values
+and residuals. Files are ``PREFIX-loss.png``, ``PREFIX-network.png``, ``PREFIX-confusion.png``,
+``PREFIX-boundary.png`` and ``PREFIX-predictions.png``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ Picture = Callable[[], Any]  # draws one figure
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="model file written by `glassnet train`")
     parser.add_argument(
-        "data", nargs="?", help="labelled data: confusion matrix, boundary, predicted vs actual"
+        "data",
+        nargs="?",
+        help="labelled data: confusion matrix, boundary, predicted vs actual (default: the "
+        "bundled data, for a model trained on it)",
     )
     add_data_arguments(parser)
     parser.add_argument("--prefix", help="file name prefix (default: the model's name)")
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     prefix = args.prefix or str(Path(args.model).with_suffix(""))
     model = load_model(args.model)
-    frame = None if args.data is None else _read(args)
+    frame = _read(args, model)
     pictures, skipped = plan(model, frame)
     paths = {kind: f"{prefix}-{kind}.png" for kind in pictures}
     check_outputs(
@@ -68,7 +71,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read(args: argparse.Namespace) -> pd.DataFrame:
+def _read(args: argparse.Namespace, model: Model) -> pd.DataFrame | None:
+    """DATA, or the bundled data for a model trained on it, or None."""
+    from .train import BUNDLED_SOURCE, bundled_frame
+
+    if args.data is None:
+        bundled = model.metadata.get("training", {}).get("source") == BUNDLED_SOURCE
+        return bundled_frame() if bundled else None
     with warnings_to_stderr():
         return read_data(args, args.data)
 

@@ -154,7 +154,7 @@ def regression_figure(actual: np.ndarray, predicted: np.ndarray, target: str) ->
 def confusion_figure(matrix: np.ndarray, class_names: Sequence[Any]) -> Any:
     """Counts of each (true, predicted) pair, written in the cells; the diagonal is right."""
     n = len(class_names)
-    figure, axes = pyplot().subplots(figsize=(2.5 + 0.6 * n, 2 + 0.6 * n))
+    figure, axes = pyplot().subplots(figsize=(3.5 + 0.6 * n, 2.5 + 0.6 * n))
     image = axes.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=axes, label="number of rows")
     names = [str(c) for c in class_names]
@@ -166,5 +166,5 @@ def confusion_figure(matrix: np.ndarray, class_names: Sequence[Any]) -> Any:
                   color="white" if count > threshold else "black")  # fmt: skip
     accuracy = np.trace(matrix) / max(1, matrix.sum())
     axes.set(xlabel="predicted class", ylabel="true class",
-             title=f"Confusion matrix (accuracy {accuracy:.3f})")  # fmt: skip
+             title=f"Confusion matrix, {matrix.sum()} rows\naccuracy {accuracy:.3f}")  # fmt: skip
     return figure
