@@ -55,6 +55,7 @@ _DECOMPRESSION_ERRORS = (
     lzma.LZMAError,
     zipfile.BadZipFile,
     tarfile.TarError,
+    NotImplementedError,  # zipfile: a damaged header names a method or flag it does not know
 )
 
 
