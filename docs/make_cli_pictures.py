@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 
 OUT = Path(__file__).resolve().parent / "pictures"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from _data import require
 
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 
 parser = argparse.ArgumentParser(description="Predict bank churn with the glassnet command.")
 parser.add_argument("--data", default="../shared/datasets/churn-modelling/Churn_Modelling.csv")

@@ -298,7 +298,7 @@ def test_estimator_fit_is_bit_identical(kind: str, solver: str, case: str) -> No
 def cli_digest(tmp_path: Path, *options: str) -> str:
     from safetensors.numpy import load_file
 
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
 
     out = tmp_path / "model.safetensors"
     argv = ["train", "--quiet", "--out", str(out), "--epochs", "8", "--hidden", "8", *options]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.distributed import _loop, checkpoint
+from glassnet.distributed import checkpoint, driver
 from glassnet.io.model_files import save_network
 
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / f"glassnet-checkpoint-marker-{os.getpid()}"
@@ -35,9 +35,9 @@ def network(hidden: int = 4, dropout: bool = False) -> gn.Network:
     return gn.Network(layers, loss="mse")
 
 
-def trained_state(net: gn.Network, optimizer: object, rows: int = 20) -> _loop.State:
+def trained_state(net: gn.Network, optimizer: object, rows: int = 20) -> driver.State:
     """A state two steps and one epoch into training, with a metric in its History."""
-    state = _loop.start(net, optimizer, 7, None, 5, rows)
+    state = driver.start(net, optimizer, 7, None, 5, rows)
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(rows, 3)), rng.normal(size=(rows, 1))
     for _ in range(2):
@@ -86,7 +86,7 @@ def test_a_crafted_pickle_is_refused_and_never_run(tmp_path):
     caller = network()
     before = caller.get_weights()
     with pytest.raises(ValueError, match="is a pickle, not a safetensors checkpoint") as caught:
-        _loop.start(caller, None, 0, path, 3, 20)
+        driver.start(caller, None, 0, path, 3, 20)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
     assert not MARKER.exists()  # the pickle's code did not run
     assert all(np.array_equal(a, b) for a, b in zip(caller.get_weights(), before, strict=True))
@@ -111,7 +111,7 @@ def test_a_checkpoint_of_another_run_is_refused_naming_what_differs(
     net = caller()
     before = net.get_weights()
     with pytest.raises(ValueError, match=named) as caught:
-        _loop.start(net, optimizer, 0, path, 3, rows)
+        driver.start(net, optimizer, 0, path, 3, rows)
     assert str(caught.value).startswith(f"checkpoint {path}: saved by another run (")
     assert all(np.array_equal(a, b) for a, b in zip(net.get_weights(), before, strict=True))
 
@@ -120,7 +120,7 @@ def test_a_numeric_learning_rate_continues_from_the_checkpoint(tmp_path):
     """A callback (ReduceLROnPlateau) may have lowered it; the resuming call's is not compared."""
     path = saved(tmp_path)
     optimizer = gn.SGD(0.5, momentum=0.5)
-    state = _loop.start(network(), optimizer, 0, path, 3, 20)
+    state = driver.start(network(), optimizer, 0, path, 3, 20)
     assert state.optimizer is optimizer and optimizer.learning_rate == 0.05
 
 
@@ -182,14 +182,14 @@ def test_an_edited_checkpoint_is_one_value_error_naming_it(tmp_path, change, mes
     path = saved(tmp_path)
     _edit(path, change)
     with pytest.raises(ValueError, match=message) as caught:
-        _loop.start(network(), None, 0, path, 3, 20)
+        driver.start(network(), None, 0, path, 3, 20)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_what_a_checkpoint_cannot_hold_is_refused_before_training(tmp_path):
     path = tmp_path / "run.ckpt"
     with pytest.raises(TypeError, match="learning rate, never code"):
-        _loop.start(network(), gn.SGD(lambda step: 0.1), 0, path, 3, 20)
+        driver.start(network(), gn.SGD(lambda step: 0.1), 0, path, 3, 20)
     assert not path.exists()
 
 
@@ -197,7 +197,7 @@ def test_a_folder_at_the_checkpoint_path_is_named_as_a_folder(tmp_path):
     folder = tmp_path / "run.ckpt"
     folder.mkdir()
     with pytest.raises(ValueError, match=r"checkpoint '.*run.ckpt' is a directory"):
-        _loop.start(network(), None, 0, folder, 3, 20)
+        driver.start(network(), None, 0, folder, 3, 20)
 
 
 def test_a_checkpoint_given_as_a_model_file_is_named_as_a_checkpoint(tmp_path):
@@ -206,3 +206,46 @@ def test_a_checkpoint_given_as_a_model_file_is_named_as_a_checkpoint(tmp_path):
     path = saved(tmp_path)
     with pytest.raises(ValueError, match="is a glassnet Dask checkpoint, not a glassnet model"):
         load_network(path)
+
+
+def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_training(tmp_path):
+    """issue 16: the checkpoint goes through check_outputs; a missing folder was found only when
+    the first checkpoint was written, an epoch into training."""
+    net = network()
+    missing = tmp_path / "no-such-folder" / "run.ckpt"
+    with pytest.raises(ValueError, match=r"^checkpoint .*run.ckpt: its folder .* does not exist"):
+        driver.start(net, None, 0, missing, 3, 20)
+    assert not hasattr(net, "optimizer")  # refused before the network was touched
+    assert not missing.parent.exists()
+
+
+class _Ends(gn.callbacks.Callback):
+    def __init__(self) -> None:
+        self.ended = 0
+
+    def on_train_end(self, state: object) -> None:
+        self.ended += 1
+
+
+def test_a_failed_checkpoint_write_ends_the_loop_before_the_error_is_raised(tmp_path, monkeypatch):
+    """driver.train steps THE loop from outside to save between epochs; a save that fails must
+    not leave the loop suspended (its on_train_end, e.g. the progress bar's close, pending until
+    the traceback is freed). Run here with a local step, no cluster."""
+    net = network()
+    state = driver.start(net, gn.SGD(0.05), 0, None, 3, 20)
+    x, y = np.random.default_rng(1).normal(size=(20, 3)), np.zeros((20, 1))
+
+    def step(rows: np.ndarray) -> float:
+        return gn.train_step(net, state.optimizer, x[rows], y[rows])
+
+    def disk_full(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint, "save", disk_full)
+    ends = _Ends()
+    batches = driver.row_batches(20, 5, True, state.rng)
+    with pytest.raises(OSError, match="disk full"):
+        driver.train(state, step, batches, [ends], epochs=3, checkpoint=tmp_path / "c.ckpt",
+                     checkpoint_every=1)  # fmt: skip
+    assert ends.ended == 1
+    assert state.epoch == 1 and len(state.history.loss) == 1

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from glassnet.cli import loop as _loop
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 from glassnet.io.model_files import load_network, read_model_file, save_network
 
 from .conftest import require_datasets

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.cli.main import build_parser, main
+from glassnet.cli.command import build_parser, main
 
 FAST = ["--quiet", "--epochs", "3", "--hidden", "4"]
 

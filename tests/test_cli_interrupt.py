@@ -23,7 +23,7 @@ import pytest
 
 from glassnet.cli import loop as _loop
 from glassnet.cli import train
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 from glassnet.io.model_files import load_network
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -89,12 +89,12 @@ def test_ctrl_c_during_start_up_is_one_line_exit_130(data, monkeypatch, capsys, 
 
 
 def test_ctrl_c_importing_a_subcommand_is_one_line(monkeypatch, capsys):
-    import glassnet.cli.main
+    import glassnet.cli.command
 
     def interrupted(name):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(glassnet.cli.importlib, "import_module", interrupted)
+    monkeypatch.setattr(glassnet.cli.command.importlib, "import_module", interrupted)
     assert main(["train"]) == 130
     assert capsys.readouterr().err == "glassnet: interrupted\n"
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 from glassnet.io.atomic import atomic_write_bytes
 from glassnet.io.model_files import load_network
 from glassnet.io.output_paths import check_outputs

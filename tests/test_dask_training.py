@@ -338,3 +338,68 @@ def test_an_update_that_overflows_stops_with_the_epochs_finite_start(client, sch
         getattr(gd, scheme)(network, dx, dy, client, optimizer=gn.SGD(1e10), epochs=1,
                             batch_size=None)  # fmt: skip
     np.testing.assert_array_equal(network.get_weights()[0], [[1.0]])
+
+
+# ------------------------------------------------------------------ the one epoch loop
+class InterruptIn(Callback):
+    """Ctrl-C in the middle of epoch ``epoch`` (after its first step); keeps the History."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch, self.history = epoch, None
+
+    def on_batch_end(self, state) -> None:
+        self.history = state.history
+        if state.epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("scheme", ["fit", "fit_averaged"])
+def test_ctrl_c_keeps_the_last_epoch_and_the_same_call_resumes_the_run(client, tmp_path, scheme):
+    """issue 16: the Dask path runs the engine's loop, so Ctrl-C is handled as in Network.fit
+    (the parameters of the last completed epoch, History.interrupted); its checkpoint of that
+    epoch then resumes to the network of an uninterrupted run."""
+    x, y = regression_data(80)
+    dx, dy, _ = chunked(x, y, None, (40, 40))
+    train = getattr(gd, scheme)
+    options = {"optimizer": gn.SGD(0.05, momentum=0.5), "batch_size": 20, "rng": 6}
+    straight = regressor()
+    expected = train(straight, dx, dy, client, epochs=3, **options)
+    one_epoch = regressor()
+    train(one_epoch, dx, dy, client, epochs=1, **options)
+    path, stopper, interrupted = tmp_path / "run.ckpt", InterruptIn(1), regressor()
+    with pytest.raises(KeyboardInterrupt):
+        train(interrupted, dx, dy, client, epochs=3, checkpoint=path, callbacks=[stopper],
+              **options)  # fmt: skip
+    assert stopper.history.interrupted and len(stopper.history.loss) == 1
+    assert all(np.array_equal(a, b) for a, b in
+               zip(interrupted.get_weights(), one_epoch.get_weights(), strict=True))  # fmt: skip
+    resumed = regressor()
+    history = train(resumed, dx, dy, client, epochs=3, checkpoint=path, **options)
+    assert history.loss == expected.loss  # bit for bit
+    assert all(np.array_equal(a, b) for a, b in
+               zip(resumed.get_weights(), straight.get_weights(), strict=True))  # fmt: skip
+
+
+@pytest.mark.parametrize("scheme", ["fit", "fit_averaged"])
+def test_a_diverging_run_writes_no_checkpoint_of_infinite_parameters(client, tmp_path, scheme):
+    """The first epoch's update overflows with a finite loss: its end is no checkpoint, and the
+    next epoch's infinite loss stops the run with the first epoch's finite start."""
+    network = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    dx, dy, _ = chunked(np.full((2, 1), 1e150), np.zeros((2, 1)), None, (1, 1))
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(gn.TrainingDiverged, match="lower the learning rate"):
+        getattr(gd, scheme)(network, dx, dy, client, optimizer=gn.SGD(1e10), epochs=2,
+                            batch_size=None, checkpoint=path)  # fmt: skip
+    np.testing.assert_array_equal(network.get_weights()[0], [[1.0]])
+    assert not path.exists()
+
+
+def test_an_update_that_overflows_mid_epoch_stops_as_one_process_does(client):
+    """The first of two steps overflows the weights with a finite loss. The second step sent
+    them to the workers, whose set_weights refused them: a ValueError from the cluster, and the
+    network left infinite. Now: TrainingDiverged and the epoch's finite start."""
+    network = gn.Network([gn.Dense(1, 1, weights=[[1.0]], bias=0.0)], loss="mse")
+    dx, dy, _ = chunked(np.full((2, 1), 1e150), np.zeros((2, 1)), None, (2,))
+    with pytest.raises(gn.TrainingDiverged, match="parameters became infinite or NaN"):
+        gd.fit(network, dx, dy, client, optimizer=gn.SGD(1e10), batch_size=1, shuffle=False)
+    np.testing.assert_array_equal(network.get_weights()[0], [[1.0]])

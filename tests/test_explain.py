@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 
 from .test_trace import published_numbers
 

@@ -232,7 +232,7 @@ def test_the_pickle_would_have_run_code(tmp_path) -> None:
 
 
 def test_the_cli_refuses_the_corpus_in_one_line(tmp_path, capsys) -> None:
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
 
     for name in (
         "pickle-that-runs-code",

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glassnet.cli.command import main
 from glassnet.cli.common import load_model
-from glassnet.cli.main import main
 from glassnet.estimators.mlp import MLPClassifier, MLPRegressor
 from glassnet.io.model_files import load_network, save_network
 

@@ -16,7 +16,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import glassnet as gn
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 from glassnet.io.model_files import load_network
 from glassnet.lbfgs import LBFGS
 

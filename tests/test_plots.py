@@ -13,8 +13,8 @@ from matplotlib.colors import to_rgb
 
 from glassnet.cli import plot as plot_command
 from glassnet.cli import plots
+from glassnet.cli.command import main
 from glassnet.cli.common import load_model
-from glassnet.cli.main import main
 from glassnet.cli.network_picture import network_figure, strongest_units
 
 FAST = ["--quiet", "--epochs", "4", "--hidden", "6"]

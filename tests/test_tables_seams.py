@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glassnet.cli.command import main
 from glassnet.cli.common import label_indices
-from glassnet.cli.main import main
 from glassnet.io import table_memory
 from glassnet.io.columns import read_column
 from glassnet.io.model_files import load_network

@@ -17,9 +17,19 @@ then prediction with :meth:`Network.predict`. :func:`glassnet.training.train_ste
 2-5 once; :mod:`glassnet.gradcheck` checks step 4 against central differences.
 """
 
+import types
 from typing import Any
 
-from . import activations, callbacks, initializers, losses, optimizers, regularizers, schedules
+from . import (
+    activations,
+    callbacks,
+    initializers,
+    losses,
+    optimizers,
+    regularizers,
+    schedules,
+    view,  # the glass view's page (standard library only); callable, see _View below
+)
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .gradcheck import gradcheck, numerical_gradients
 from .layers import Dense, Dropout
@@ -90,7 +100,25 @@ __all__ = [
     "schedules",
     "trace_step",
     "train_step",
+    "view",
 ]
+
+
+class _View(types.ModuleType):
+    """``glassnet.view`` is the page's package and, called, the notebook widget.
+
+    ``gn.view(net, X, y)`` opens the live view in a notebook; the widget lives in
+    :mod:`glassnet.live` (above the page), imported only when called. Making the package
+    callable keeps one name for both, whatever was imported first.
+    """
+
+    def __call__(self, network: Any, X: Any, Y: Any, **options: Any) -> Any:
+        from .live import view as open_view
+
+        return open_view(network, X, Y, **options)
+
+
+view.__class__ = _View
 
 
 def __getattr__(name: str) -> Any:

@@ -3,7 +3,7 @@
 Each example takes a real checkpoint (Adam with a schedule, a Dropout layer, a History with a
 metric) and changes one value anywhere in its JSON document (another type, deleted, an entry
 added), or drops, renames or retypes one of its tensors. Allowed outcomes: the checkpoint
-resumes (``_loop.start`` returns a state whose network was given the saved values), or one
+resumes (``driver.start`` returns a state whose network was given the saved values), or one
 ``ValueError`` line naming the file; the caller's network is unchanged unless it resumed.
 """
 
@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import glassnet as gn
-from glassnet.distributed import _loop, checkpoint
+from glassnet.distributed import checkpoint, driver
 
 from ._strategies import check_outcome
 from .conftest import count, fuzz, no_hang
@@ -39,7 +39,7 @@ def _network() -> gn.Network:
 def _valid() -> bytes:
     network = _network()
     optimizer = gn.Adam(gn.schedules.StepDecay(0.01, step_size=2))
-    state = _loop.start(network, optimizer, 3, None, 4, 10)
+    state = driver.start(network, optimizer, 3, None, 4, 10)
     x, y = np.ones((10, 3)), np.zeros((10, 1))
     gn.train_step(network, state.optimizer, x, y)
     state.history.record({"loss": 0.25, "accuracy": 0.5})
@@ -100,7 +100,7 @@ def test_a_mutated_checkpoint_resumes_or_is_one_value_error_naming_it(data, rows
         path = Path(folder) / "c.ckpt"
         path.write_bytes(data)
         state = check_outcome(
-            lambda: _loop.start(network, None, 0, path, 4, rows), allowed=(ValueError,),
+            lambda: driver.start(network, None, 0, path, 4, rows), allowed=(ValueError,),
             names=[str(path)],
         )  # fmt: skip
     if state is None:

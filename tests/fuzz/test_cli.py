@@ -23,7 +23,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 from glassnet.io.model_files import load_network
 
 from .conftest import count, fuzz, no_hang

@@ -118,7 +118,7 @@ def count_mid_write(name: str, n: int) -> None:
 
 
 PREDICT_LOOP = """
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
     import contextlib, io
     print("ready", flush=True)
     i = 0
@@ -132,7 +132,7 @@ PREDICT_LOOP = """
 @pytest.fixture(scope="module")
 def predict_folder(tmp_path_factory) -> tuple[Path, list[bytes]]:
     """A trained model, two input tables, and the exact bytes of their predictions."""
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
 
     folder = tmp_path_factory.mktemp("predict")
     rng = np.random.default_rng(0)

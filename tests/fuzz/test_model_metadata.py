@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from glassnet.cli import info
+from glassnet.cli.command import main
 from glassnet.cli.common import load_model
-from glassnet.cli.main import main
 from glassnet.io.model_files import load_network, save_network
 
 from ._strategies import check_outcome

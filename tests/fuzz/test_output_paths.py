@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from hypothesis import event, given
 
-from glassnet.cli.main import main
+from glassnet.cli.command import main
 
 from ._strategies import output_kinds
 from .conftest import count, fuzz, no_hang

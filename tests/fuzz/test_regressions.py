@@ -176,7 +176,7 @@ def test_model_headers_of_the_wrong_json_type_are_refused(tmp_path, change, mess
 
 def test_cli_option_errors_are_one_line(capsys) -> None:
     # `glassnet train --test-size x` printed argparse's usage block (11 lines) before the error
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
 
     assert main(["train", "--test-size", "x"]) == 2
     err = capsys.readouterr().err
@@ -200,7 +200,7 @@ def test_cli_names_columns_with_infinite_or_overflowing_values(
     # a column of 1e300 printed NumPy's "overflow encountered in square" warnings and then
     # "X must contain only finite numbers"; a column with inf gave scikit-learn's "Input X
     # contains infinity", naming no column
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
 
     rows = [f"{values[i % 2]},{i % 2}" for i in range(12)]
     (tmp_path / "d.csv").write_text("x,label\n" + "\n".join(rows) + "\n")
@@ -233,7 +233,7 @@ def test_mnist_files_holding_zero_images_load_as_empty_arrays(tmp_path) -> None:
 
 def test_cli_training_that_diverges_is_one_line_and_writes_nothing(tmp_path, capsys) -> None:
     # glassnet train --optimizer sgd --lr 1e300 ended in a TrainingDiverged traceback
-    from glassnet.cli.main import main
+    from glassnet.cli.command import main
 
     rows = [f"{i % 7 - 3},{(i * 5) % 11 - 5},{i % 2}" for i in range(200)]
     (tmp_path / "d.csv").write_text("x,z,label\n" + "\n".join(rows) + "\n")

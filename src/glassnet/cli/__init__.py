@@ -1,6 +1,6 @@
 """The ``glassnet`` command: one module per subcommand."""
 
-from .main import (
+from .command import (
     SUBCOMMANDS,
     CommandError,
     build_parser,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .main import CommandError
+from .command import CommandError
 
 
 def drop_names(option: str) -> list[str]:

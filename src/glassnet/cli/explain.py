@@ -36,8 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from ..io.output_paths import check_outputs
+from .command import CommandError
 from .common import add_data_arguments
-from .main import CommandError
 
 WORKED_WEIGHTS = ["0.15,0.25;0.20,0.30", "0.40,0.50;0.45,0.55"]
 WORKED_BIAS = ["0.35", "0.60"]
@@ -81,6 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, metavar="N", help="seed of the dropout masks (default 0)")
     add("--precision", type=int, default=9, metavar="K", help="decimals printed (default 9)")
     add("--json", action="store_true", help="print the trace as JSON")
+    add("--html", metavar="FILE", help="write the glass view to FILE (one self-contained page)")
     add("--model", metavar="MODEL", help="explain a step of a model saved by `glassnet train`")
     add(
         "--data",
@@ -95,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import glassnet as gn
 
+    check_outputs({"--html": args.html}, [args.model, args.data])  # before any work
     check_numbers(args)
     if args.model is not None:
         network, x, y, optimizer = model_step(args)
@@ -119,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"training diverged: {error} ({said})") from None
     except ValueError as error:  # the engine names its arguments X and Y: say the options
         raise CommandError(in_option_names(str(error), args.model is not None)) from None
-    if args.json:
+    if args.html:
+        trace.to_html(args.html)
+    elif args.json:
         print(json.dumps(trace.to_dict(), indent=1, ensure_ascii=False))
     else:
         print(trace.to_text(), end="")

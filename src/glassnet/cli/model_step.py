@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .command import CommandError
 from .common import Model, encode_target, read_data, warnings_to_stderr
-from .main import CommandError
 
 
 def model_row(args: argparse.Namespace, model: Model) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..io.output_paths import check_outputs
 from ..io.tables import split_target
+from .command import CommandError
 from .common import (
     Model,
     add_data_arguments,
@@ -30,7 +31,6 @@ from .common import (
     read_data,
     warnings_to_stderr,
 )
-from .main import CommandError
 
 Picture = Callable[[], Any]  # draws one figure
 

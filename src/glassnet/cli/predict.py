@@ -11,6 +11,7 @@ import argparse
 import pandas as pd
 
 from ..io.output_paths import check_outputs
+from .command import CommandError
 from .common import (
     add_data_arguments,
     load_model,
@@ -19,7 +20,6 @@ from .common import (
     warnings_to_stderr,
     write_csv,
 )
-from .main import CommandError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
 from ..training import TrainingDiverged
+from .command import CommandError, Interrupted
 from .common import (
     add_data_arguments,
     classification_metrics,
@@ -40,7 +41,6 @@ from .common import (
 from .drop import check_drop, drop_names
 from .interrupt import NOTHING_WRITTEN, kept_message, sigint_deferred
 from .loop import TrainingRun
-from .main import CommandError, Interrupted
 
 DEFAULT_OUT = "model.safetensors"
 

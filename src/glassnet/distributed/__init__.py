@@ -8,7 +8,9 @@ Install it with ``pip install glassnet[dask]``; the public names are re-exported
                      :func:`glassnet.fit` with the same batches (``synchronous.py``)
 :func:`fit_averaged` periodic parameter averaging: ``K`` local steps per replica, then the
                      weighted mean of parameters and optimizer state (``averaging.py``)
-``_loop.py``         the driver's epochs, History, callbacks, stopping rule and checkpoints
+``driver.py``        start or resume a run; drive :class:`glassnet.loop.Training` (THE epoch
+                     loop) with the scheme's step and the global row batches; checkpoints
+                     between epochs (``checkpoint.py``)
 ``_cluster.py``      the client, the checked row blocks, broadcasts and retries
 ==================  ===========================================================================
 """

@@ -34,7 +34,7 @@ from ..callbacks import Callback
 from ..checks import check_int
 from ..optimizers import Optimizer
 from ..training import TrainingDiverged, train_step
-from . import _loop
+from . import driver
 from ._cluster import (
     Blocks,
     Broadcast,
@@ -91,16 +91,18 @@ def fit_averaged(
     client = get_client(client, connect_timeout)
     blocks = Blocks(network, X, y, sample_weight)
     epochs, group = check_int(epochs, "epochs"), check_int(local_steps, "local_steps")
-    hooks = _loop.hooks(callbacks, tol, patience, verbose)
-    state = _loop.start(
+    size = driver.batch_rows(batch_size, blocks.n_samples)
+    every = check_int(checkpoint_every, "checkpoint_every")
+    hooks = driver.hooks(callbacks, tol, patience, verbose)
+    state = driver.start(
         network, optimizer, rng, checkpoint, epochs, blocks.n_samples, _check_optimizer
     )
-    scheme = Averaging(Broadcast(client, network, retries), blocks)
-    scheme.seed = state.seed
-    every = check_int(checkpoint_every, "checkpoint_every")
-    return _loop.train(state, scheme, blocks.n_samples, group, epochs=epochs,
-                       batch_size=batch_size, shuffle=shuffle, callbacks=hooks,
-                       checkpoint=checkpoint, checkpoint_every=every)  # fmt: skip
+    step = Averaging(Broadcast(client, network, retries), blocks, network, state.optimizer, size)
+    step.seed = state.seed
+    # a round's rows are K consecutive global batches of the epoch's order; the step splits them
+    rounds = driver.row_batches(blocks.n_samples, size, shuffle, state.rng, per_step=group)
+    return driver.train(state, step, rounds, hooks, epochs=epochs, checkpoint=checkpoint,
+                        checkpoint_every=every, measure=step.epoch_logs)  # fmt: skip
 
 
 def _check_optimizer(optimizer: Optimizer) -> None:
@@ -112,17 +114,38 @@ def _check_optimizer(optimizer: Optimizer) -> None:
 
 
 class Averaging:
-    """One round per call: ``K`` local steps on every replica, then the weighted average."""
+    """The loop's step: one round, ``K`` local steps on every replica, then the weighted
+    average of their parameters and optimizer states on the driver."""
 
-    def __init__(self, broadcast: Broadcast, blocks: Blocks) -> None:
+    def __init__(self, broadcast: Broadcast, blocks: Blocks, network: Network,
+                 optimizer: Optimizer, batch_size: int) -> None:  # fmt: skip
         self.broadcast, self.blocks = broadcast, blocks
+        self.network, self.optimizer, self.batch_size = network, optimizer, batch_size
         self.seed: int | None = None  # the base of the workers' dropout masks
+        self.total = 0.0  # this epoch's Σ (global batch loss × its rows)
 
-    def __call__(
-        self, network: Network, optimizer: Optimizer, batches: list[np.ndarray]
-    ) -> list[float]:
+    def __call__(self, rows: np.ndarray) -> float:
+        """A round on the rows of its global batches, ``batch_size`` each; its loss (the
+        mean of the batches' losses weighted by their rows) before the round."""
+        size = self.batch_size
+        batches = [rows[i : i + size] for i in range(0, rows.shape[0], size)]
+        losses = self.round(batches)
+        weighted = math.fsum(loss * b.shape[0] for loss, b in zip(losses, batches, strict=True))
+        self.total += weighted
+        return weighted / rows.shape[0]
+
+    def epoch_logs(self, loss: float) -> dict[str, float]:
+        """The epoch's logs: its loss summed over the global batches (not over the rounds as
+        the loop sums: ``(a / n) · n`` may differ from ``a`` in the last bit)."""
+        logs = {"loss": self.total / self.blocks.n_samples}
+        self.total = 0.0
+        return logs
+
+    def round(self, batches: list[np.ndarray]) -> list[float]:
+        """``K`` local steps per replica, then the average; each global batch's loss."""
         from dask import delayed
 
+        network, optimizer = self.network, self.optimizer
         blocks, parameters = self.blocks, network.parameters()
         owners = [blocks.owners(rows) for rows in batches]
         shell = copy.copy(optimizer)
@@ -142,7 +165,7 @@ class Averaging:
 
         parts = self.broadcast.run(tasks)
         losses = [_batch_loss([part[3][j] for part in parts]) for j in range(len(batches))]
-        _loop.check_finite(losses)
+        driver.check_finite(losses)
         _average(network, optimizer, [part for part in parts if part[0] > 0])
         optimizer.iterations += len(batches)
         return losses

@@ -51,7 +51,7 @@ def check_saveable(network: Network, optimizer: Any) -> None:
 
 
 def save(state: Any, path: str | os.PathLike[str], n_samples: int) -> None:
-    """Write ``state`` (a :class:`glassnet.distributed._loop.State`) to ``path``, atomically."""
+    """Write ``state`` (a :class:`glassnet.distributed.driver.State`) to ``path``, atomically."""
     from safetensors.numpy import save as to_bytes
 
     network, optimizer, history = state.network, state.optimizer, state.history

@@ -30,7 +30,7 @@ import numpy as np
 from ..callbacks import Callback
 from ..checks import check_int
 from ..optimizers import Optimizer
-from . import _loop
+from . import driver
 from ._cluster import (
     Blocks,
     Broadcast,
@@ -113,33 +113,38 @@ def fit(
     client = get_client(client, connect_timeout)
     blocks = Blocks(network, X, y, sample_weight)
     epochs = check_int(epochs, "epochs")
-    hooks = _loop.hooks(callbacks, tol, patience, verbose)
-    state = _loop.start(network, optimizer, rng, checkpoint, epochs, blocks.n_samples)
-    scheme = Synchronous(Broadcast(client, network, retries), blocks)
-    scheme.seed = state.seed
+    size = driver.batch_rows(batch_size, blocks.n_samples)
     every = check_int(checkpoint_every, "checkpoint_every")
-    return _loop.train(state, scheme, blocks.n_samples, 1, epochs=epochs, batch_size=batch_size,
-                       shuffle=shuffle, callbacks=hooks, checkpoint=checkpoint,
-                       checkpoint_every=every)  # fmt: skip
+    hooks = driver.hooks(callbacks, tol, patience, verbose)
+    state = driver.start(network, optimizer, rng, checkpoint, epochs, blocks.n_samples)
+    step = Synchronous(Broadcast(client, network, retries), blocks, network, state.optimizer)
+    step.seed = state.seed
+    batches = driver.row_batches(blocks.n_samples, size, shuffle, state.rng)
+    return driver.train(state, step, batches, hooks, epochs=epochs, checkpoint=checkpoint,
+                        checkpoint_every=every)  # fmt: skip
 
 
 class Synchronous:
-    """One global batch per call: the gradient summed over the blocks, one optimizer step."""
+    """The loop's step: one global batch, the gradient summed over the blocks, one optimizer
+    step on the driver."""
 
-    def __init__(self, broadcast: Broadcast, blocks: Blocks) -> None:
+    def __init__(
+        self, broadcast: Broadcast, blocks: Blocks, network: Network, optimizer: Optimizer
+    ) -> None:
         self.broadcast, self.blocks = broadcast, blocks
+        self.network, self.optimizer = network, optimizer
         self.seed: int | None = None  # the base of the workers' dropout masks
 
-    def __call__(
-        self, network: Network, optimizer: Optimizer, batches: list[np.ndarray]
-    ) -> list[float]:
-        (rows,) = batches
+    def __call__(self, rows: np.ndarray) -> float:
+        """Steps 2-5 on the global batch ``rows``; its loss before the update."""
+        network, optimizer = self.network, self.optimizer
+        driver.check_parameters(network)
         loss, grads, weight = self.batch_gradient(network.get_weights(), rows, optimizer.iterations)
-        _loop.check_finite([loss])
+        driver.check_finite([loss])
         for parameter, grad in zip(network.parameters(), grads, strict=True):
             np.divide(grad, weight, out=parameter.grad)  # the batch's (weighted) mean gradient
         optimizer.step(network.parameters())  # step 5, once per global batch
-        return [loss]
+        return loss
 
     def batch_gradient(
         self, weights: list[np.ndarray], rows: np.ndarray, step: int = 0

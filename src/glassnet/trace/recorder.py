@@ -36,6 +36,7 @@ from ..optimizers import SGD, as_optimizer
 from ..recording import Recorder
 from ..training import TrainingDiverged, train_step
 from . import dropout
+from .document import gradient_check
 from .dropout import DropoutRecord
 from .render import render_html, render_text, to_dict
 
@@ -98,20 +99,42 @@ class Trace:
     final_outputs: np.ndarray | None = None
     precision: int = 9
     dry_run: bool = False
+    numeric_gradients: list[np.ndarray] | None = None  # central differences, small networks only
 
     def to_text(self, precision: int | None = None, max_weights: int = 200) -> str:
         """The seven-step walk-through, numbers with ``precision`` decimals."""
         return render_text(self, self.precision if precision is None else precision, max_weights)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every number as plain lists and floats (``json.dumps`` accepts it)."""
+        """Every number as plain lists and floats (``json.dumps`` accepts it).
+
+        The document is versioned (``schema_version``); docs/view.md lists its fields. It is
+        what the glass view draws (:meth:`to_html`).
+        """
         return to_dict(self)
+
+    def to_html(self, path: Any) -> None:
+        """Write the glass view of this step to ``path``: one self-contained HTML file.
+
+        Everything is inlined (script, style, this trace's document): it opens offline by
+        double-click, steps through the seven steps and replays the recorded iterations.
+        Editing needs the engine, so it is off in the file (``glassnet view`` has it).
+        """
+        from ..view import write_page
+
+        write_page(path, self.to_dict(), title="glassnet: one training step")
 
     def __str__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        return render_html(self, self.precision)
+        """The glass view in an iframe (static, no kernel needed), then the numbers as tables
+        for renderers that run no script."""
+        from ..view import iframe
+
+        tables = render_html(self, self.precision)
+        summary = "<summary>the numbers as tables</summary>"
+        return f"{iframe(self.to_dict())}<details>{summary}{tables}</details>"
 
 
 class TraceRecorder(Recorder):
@@ -233,6 +256,7 @@ def trace_step(
         optimizer = copy.deepcopy(optimizer, {id(p): p for p in network.all_parameters()})
     dropout.hand_rng(network, rng)
     trace = _new_trace(network, optimizer, x, y, w, names, precision, dry_run)
+    trace.numeric_gradients = gradient_check(network, x, y, w)  # before the step changes it
     try:  # as in fit, overflow shows up as TrainingDiverged rather than as warnings
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             _run(trace, network, optimizer, x, y, w, iterations)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .document import extras
 from .dropout import to_dicts as dropout_dicts
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         for layer in trace.layers
     ]  # fmt: skip
     return {
+        **extras(trace, names),
         "names": trace.names,
         "neurons": names.neurons,
         "weight_names": {name: list(key) for key, name in names.weights.items()},

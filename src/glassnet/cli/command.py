@@ -1,6 +1,6 @@
 """The ``glassnet`` command: ``glassnet SUBCOMMAND [options]``.
 
-Each subcommand lives in :mod:`glassnet.commands` as a module with ``add_arguments(parser)``
+Each subcommand lives in :mod:`glassnet.cli` as a module with ``add_arguments(parser)``
 and ``run(args) -> int``, imported only when it is used. Errors the user can fix
 (:class:`CommandError`, bad input) print one line and exit with code 2; Ctrl-C prints one
 line and exits with 130 (:class:`Interrupted` carries a command's own line, such as which
@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "info": ("glassnet.cli.info", "describe a saved model"),
     "plot": ("glassnet.cli.plot", "draw a saved model's loss curves, network and boundary"),
     "explain": ("glassnet.cli.explain", "walk through one training step, every number shown"),
+    "view": ("glassnet.cli.view", "open the glass view: the real numbers, live in a browser"),
 }
 
 
@@ -117,11 +118,3 @@ def _data_warnings_as_lines() -> Iterator[None]:
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
-
-
-if __name__ == "__main__":  # pragma: no cover
-    # run the imported module's main: the subcommands raise glassnet.cli.CommandError, which is
-    # not this __main__ module's class of the same name
-    from .main import main as _main
-
-    sys.exit(_main())
