@@ -13,6 +13,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+from _data import require
 from _plot import save_loss_curve
 from sklearn.model_selection import train_test_split
 
@@ -26,7 +27,9 @@ parser.add_argument("--quick", action="store_true", help="2 epochs: a smoke test
 parser.add_argument("--plot", default="churn_loss.png", help="where to save the loss curve")
 args = parser.parse_args()
 
-table = pd.read_csv(args.data).drop(columns=["RowNumber", "CustomerId", "Surname"])
+table = pd.read_csv(require(args.data, "the churn CSV")).drop(
+    columns=["RowNumber", "CustomerId", "Surname"]
+)
 X = pd.get_dummies(table.drop(columns="Exited"), columns=["Geography", "Gender"], drop_first=True)
 y = table["Exited"].to_numpy()
 X_train, X_test, y_train, y_test = train_test_split(  # the tutorials' split

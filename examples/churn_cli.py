@@ -16,6 +16,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from _data import require
+
 from glassnet.cli.command import main
 
 parser = argparse.ArgumentParser(description="Predict bank churn with the glassnet command.")
@@ -27,7 +29,13 @@ args = parser.parse_args()
 
 with tempfile.TemporaryDirectory() as folder:
     out = args.out or str(Path(folder) / "churn.safetensors")
-    argv = [args.data, "--target", "Exited", "--drop", "RowNumber,CustomerId,Surname"]
+    argv = [
+        require(args.data, "the churn CSV"),
+        "--target",
+        "Exited",
+        "--drop",
+        "RowNumber,CustomerId,Surname",
+    ]
     argv += ["--hidden", "8,8", "--epochs", "2" if args.quick else "40", "--seed", "0"]
     status = main(["train", *argv, "--out", out, "--plot", args.plot])
 raise SystemExit(status)

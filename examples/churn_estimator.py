@@ -13,6 +13,7 @@ import argparse
 import warnings
 
 import pandas as pd
+from _data import require
 from _plot import save_loss_curve
 from sklearn.compose import make_column_transformer
 from sklearn.exceptions import ConvergenceWarning
@@ -29,7 +30,9 @@ parser.add_argument("--quick", action="store_true", help="3 epochs: a smoke test
 parser.add_argument("--plot", default="churn_estimator_loss.png", help="where to save the curve")
 args = parser.parse_args()
 
-table = pd.read_csv(args.data).drop(columns=["RowNumber", "CustomerId", "Surname"])
+table = pd.read_csv(require(args.data, "the churn CSV")).drop(
+    columns=["RowNumber", "CustomerId", "Surname"]
+)
 X, y = table.drop(columns="Exited"), table["Exited"]
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
 encode = make_column_transformer(

@@ -8,9 +8,11 @@ validation split: 90.23% mean test accuracy over seeds 0-2 (docs/quality.md).
 Run from the repository root: python examples/fashion_mnist.py [--data DIR] [--epochs N] [--quick]
 """
 
+from _data import load
 from _image_mlp import parse_args, train_and_report
 
 from glassnet.io.datasets import load_fashion_mnist
 
 args = parse_args("Fashion-MNIST", "../shared/datasets/fashion-mnist", hidden=800, dropout=0.2)
-train_and_report("Fashion-MNIST", args, load_fashion_mnist(args.data, scale=True))
+data = load(load_fashion_mnist, args.data, "Fashion-MNIST", scale=True)  # float32 in [0, 1]
+train_and_report("Fashion-MNIST", args, data)

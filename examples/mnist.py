@@ -7,9 +7,11 @@ accuracy over seeds 0-2; training took 62 s with OPENBLAS_NUM_THREADS=1 (docs/qu
 Run from the repository root: python examples/mnist.py [--data DIR] [--epochs N] [--quick]
 """
 
+from _data import load
 from _image_mlp import parse_args, train_and_report
 
 from glassnet.io.datasets import load_mnist
 
 args = parse_args("MNIST", "../shared/datasets/mnist", hidden=1024, dropout=0.3)
-train_and_report("MNIST", args, load_mnist(args.data, scale=True))  # float32 in [0, 1]
+data = load(load_mnist, args.data, "MNIST", scale=True)  # float32 in [0, 1]
+train_and_report("MNIST", args, data)

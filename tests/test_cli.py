@@ -357,7 +357,8 @@ def test_binary_file_as_csv_is_refused_without_writing_a_model(tmp_path, capsys)
     out = tmp_path / "m.safetensors"
     assert main(["train", str(data), "--target", "y", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("glassnet: error: cannot read") and err.count("\n") == 1
+    assert err.startswith(f"glassnet: error: {data} is not utf-8 text (byte 0x")
+    assert "--encoding latin-1" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["noise.csv"]
 
 

@@ -80,7 +80,7 @@ def test_ctrl_c_during_start_up_is_one_line_exit_130(data, monkeypatch, capsys, 
         raise KeyboardInterrupt
 
     if where == "read_table":
-        monkeypatch.setattr(train, "read_table", interrupted)
+        monkeypatch.setattr(train, "read_data", interrupted)  # reads the table
     else:
         monkeypatch.setattr(train.Preprocessor, "fit", interrupted)
     assert main(["train", str(data), "--target", "label", *FAST]) == 130

@@ -231,7 +231,8 @@ def test_dropout_option_traces_the_step_with_the_seeds_masks(capsys) -> None:
 
 def test_explain_a_model_trained_with_dropout_shows_its_training_step(tmp_path, capsys) -> None:
     """The walk is a training step of the saved network, dropout on, masks drawn from --seed:
-    the same update as one full-batch fit step of the model with that seed."""
+    the same update as one full-batch fit step of the model with that seed and its own
+    optimizer and learning rate (Adam at 0.002 here)."""
     import pandas as pd
 
     from glassnet.io.model_files import load_network
@@ -242,20 +243,22 @@ def test_explain_a_model_trained_with_dropout_shows_its_training_step(tmp_path, 
     frame["label"] = np.where(frame["a"] > frame["b"], "yes", "no")
     frame.to_csv(table, index=False)
     assert main(["train", str(table), "--target", "label", "--out", str(model), "--quiet",
-                 "--epochs", "2", "--hidden", "3", "--dropout", "0.5"]) == 0  # fmt: skip
+                 "--epochs", "2", "--hidden", "3", "--dropout", "0.5", "--optimizer", "adam",
+                 "--lr", "0.002"]) == 0  # fmt: skip
     capsys.readouterr()
     argv = ["explain", "--model", str(model), "--data", str(table), "--row", "2", "--json"]
     assert main([*argv, "--seed", "1"]) == 0
     captured = capsys.readouterr()
     assert "the model has dropout" in captured.err and "--seed 1" in captured.err
-    assert captured.err.count("\n") == 1
+    assert "glassnet: note: explaining with the model's own loss" in captured.err
+    assert captured.err.count("\n") == 2
     document = json.loads(captured.out)
     assert document["dry_run"] is True and len(document["dropouts"]) == 1
     assert not all(document["dropouts"][0]["kept"][0])  # this seed drops a unit: dropout is on
     saved = load_network(model)[0]
     x, y = np.asarray(document["x"]), np.asarray(document["y"])
     assert document["loss_no_dropout"] == pytest.approx(saved.loss(x, y), rel=1e-12)
-    saved.fit(x, y, optimizer=gn.SGD(0.5), epochs=1, batch_size=None, shuffle=False, rng=1)
+    saved.fit(x, y, optimizer=gn.Adam(0.002), epochs=1, batch_size=None, shuffle=False, rng=1)
     for record, after in zip(document["parameters"], saved.get_weights(), strict=True):
         np.testing.assert_allclose(record["after"], after, rtol=1e-12, atol=1e-12)
     assert load_network(model)[0].get_weights()[0].tolist() == document["parameters"][0]["before"]

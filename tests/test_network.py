@@ -194,3 +194,25 @@ def test_repr_and_parameter_array() -> None:
     assert repr(layer) == "Dense(2, 3, activation='relu')"
     assert np.asarray(layer.weights).shape == (2, 3)
     assert "Dense(2, 3" in repr(gn.Network([layer]))
+
+
+def test_fit_and_partial_fit_show_the_parameters_of_training_fit():
+    """`help(Network.fit)` lists the options (not `**options`), the same names and defaults as
+    glassnet.training.fit, so the two cannot drift apart."""
+    import inspect
+
+    from glassnet import training
+
+    def parameters(function, skip):
+        return [(p.name, p.default) for p in inspect.signature(function).parameters.values()
+                if p.name not in skip]  # fmt: skip
+
+    engine = parameters(training.fit, {"network"})
+    assert parameters(gn.Network.fit, {"self"}) == engine
+    assert not any(
+        p.kind is p.VAR_KEYWORD for p in inspect.signature(gn.Network.fit).parameters.values()
+    )
+    partial = dict(parameters(gn.Network.partial_fit, {"self"}))
+    expected = dict(engine) | {"batch_size": None, "shuffle": False}
+    del expected["epochs"]  # one pass
+    assert partial == expected

@@ -274,9 +274,36 @@ class Network:
             if hasattr(layer, "weights")
         ]
 
-    def fit(self, X: Any, Y: Any, **options: Any) -> History:
-        """Train on ``X`` and ``Y`` (steps 2-7); see :func:`glassnet.training.fit` for options."""
-        return training.fit(self, X, Y, **options)
+    def fit(
+        self,
+        X: Any,
+        Y: Any,
+        optimizer: Any = None,
+        epochs: int = 1,
+        batch_size: int | None = 32,
+        shuffle: bool = True,
+        rng: Any = None,
+        tol: float | None = None,
+        patience: int = 10,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        validation_data: tuple[Any, ...] | None = None,
+        validation_split: float = 0.0,
+        metrics: Sequence[Any] = (),
+        callbacks: Any = (),
+        restore_best_weights: bool = False,
+        monitor: str | None = None,
+        verbose: Any = False,
+    ) -> History:
+        """Train on ``X`` and ``Y`` (steps 2-7): :func:`glassnet.training.fit`, whose
+        parameters these are, documented there."""
+        return training.fit(
+            self, X, Y, optimizer, epochs, batch_size, shuffle, rng, tol, patience,
+            sample_weight=sample_weight, class_weight=class_weight,
+            validation_data=validation_data, validation_split=validation_split, metrics=metrics,
+            callbacks=callbacks, restore_best_weights=restore_best_weights, monitor=monitor,
+            verbose=verbose,
+        )  # fmt: skip
 
     def partial_fit(
         self,
@@ -285,16 +312,30 @@ class Network:
         optimizer: Any = None,
         sample_weight: Any = None,
         batch_size: int | None = None,
-        **options: Any,
+        shuffle: bool = False,
+        rng: Any = None,
+        tol: float | None = None,
+        patience: int = 10,
+        class_weight: Any = None,
+        validation_data: tuple[Any, ...] | None = None,
+        validation_split: float = 0.0,
+        metrics: Sequence[Any] = (),
+        callbacks: Any = (),
+        restore_best_weights: bool = False,
+        monitor: str | None = None,
+        verbose: Any = False,
     ) -> History:
         """One pass over ``X``, ``Y`` (a chunk of a stream), continuing the optimizer's state.
 
-        Full batch by default, without shuffling; see :func:`glassnet.training.fit`.
+        Full batch by default, without shuffling: :meth:`fit` with ``epochs=1``.
         """
-        options.setdefault("shuffle", False)
-        return training.fit(
-            self, X, Y, optimizer, 1, batch_size, sample_weight=sample_weight, **options
-        )
+        return self.fit(
+            X, Y, optimizer, 1, batch_size, shuffle, rng, tol, patience,
+            sample_weight=sample_weight, class_weight=class_weight,
+            validation_data=validation_data, validation_split=validation_split, metrics=metrics,
+            callbacks=callbacks, restore_best_weights=restore_best_weights, monitor=monitor,
+            verbose=verbose,
+        )  # fmt: skip
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter value, layer by layer."""

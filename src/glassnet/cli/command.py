@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 from .. import __version__
@@ -85,7 +87,8 @@ def _run(argv: Sequence[str] | None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args))
+        with _data_warnings_as_lines():
+            return int(args.run(args))
     except CommandError as error:
         print(f"glassnet: error: {error}", file=sys.stderr)
         return 2
@@ -97,7 +100,21 @@ def _run(argv: Sequence[str] | None) -> int:
         return 2
 
 
+@contextmanager
+def _data_warnings_as_lines() -> Iterator[None]:
+    """Each data warning (rows dropped, cells imputed) shown when it happens, as one
+    ``glassnet: warning:`` line, where no subcommand collects them itself."""
+    from ..io.data_warnings import DataWarning
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        print(f"glassnet: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", DataWarning)
+        warnings.showwarning = show
+        yield
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io as _io
 import json
 import sys
@@ -17,7 +18,7 @@ import pandas as pd
 
 from ..io.atomic import atomic_write_bytes
 from ..io.model_files import load_network
-from ..io.tables import Preprocessor
+from ..io.tables import Preprocessor, read_table
 from ..network import Network
 
 
@@ -52,6 +53,25 @@ def warnings_to_stderr() -> Iterator[None]:
         yield
     for warning in caught:
         print(f"glassnet: warning: {warning.message}", file=sys.stderr)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of reading a data file, the same in every subcommand that reads one."""
+    parser.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="CSV separator: , ; | or tab (default: detected among those four)",
+    )
+    parser.add_argument(
+        "--encoding", metavar="NAME", help="CSV text encoding, e.g. latin-1 (default: utf-8)"
+    )
+
+
+def read_data(args: argparse.Namespace, path: str) -> pd.DataFrame:
+    """The table at ``path`` read with the options of :func:`add_data_arguments`; a bar counts
+    the bytes of a large file unless ``--quiet`` or standard error is not a terminal."""
+    show = not getattr(args, "quiet", False) and sys.stderr.isatty()
+    return read_table(path, sep=args.sep, encoding=args.encoding, progress=show)
 
 
 def load_model(path: str) -> Model:

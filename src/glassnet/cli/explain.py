@@ -18,10 +18,13 @@ A saved model (``glassnet train --out MODEL``) is walked on one row of a data fi
 
     glassnet explain --model model.safetensors --data data.csv --row 3 --json
 
-The row goes through the model's own preprocessing; ``--data`` defaults to the bundled
-breast-cancer data for a model trained on it. The model file is not changed. A model trained
-with ``--dropout`` is walked through a training step with its dropout on, the masks drawn from
-``--seed`` (predicting, dropout is the identity; the step says so).
+``--data`` is any CSV/Parquet file with the model's input columns and its target (read with
+``--sep`` and ``--encoding`` as in ``train``); it may be left out only for a model trained on
+the bundled breast-cancer data. The row goes through the model's own preprocessing, and the
+step uses the model's own loss, optimizer and learning rate (as recorded by ``glassnet train``;
+``--lr`` overrides the rate), printed before the step. The model file is not changed. A model
+trained with ``--dropout`` is walked through a training step with its dropout on, the masks
+drawn from ``--seed`` (predicting, dropout is the identity; the step says so).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import numpy as np
 
 from ..io.output_paths import check_outputs
 from .command import CommandError
+from .common import add_data_arguments
 
 WORKED_WEIGHTS = ["0.15,0.25;0.20,0.30", "0.40,0.50;0.45,0.55"]
 WORKED_BIAS = ["0.35", "0.60"]
@@ -64,8 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="activation per layer (once: every layer); default sigmoid",
     )
-    add("--loss", default="half_squared_error", help="loss name (default half_squared_error)")
-    add("--lr", type=float, default=0.5, help="learning rate η (default 0.5)")
+    add("--loss", help="loss name (default half_squared_error; with --model: the model's own)")
+    add("--lr", type=float, help="learning rate η (default 0.5; with --model: the model's own)")
     add(
         "--iterations",
         type=int,
@@ -80,39 +84,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--json", action="store_true", help="print the trace as JSON")
     add("--html", metavar="FILE", help="write the glass view to FILE (one self-contained page)")
     add("--model", metavar="MODEL", help="explain a step of a model saved by `glassnet train`")
-    add("--data", metavar="DATA", help="with --model: the CSV/Parquet file holding the row")
-    add("--row", type=int, default=0, metavar="N", help="with --model: the row (0-based)")
+    add(
+        "--data",
+        metavar="DATA",
+        help="with --model: any CSV/Parquet file with the model's columns and target, holding "
+        "the row (needed unless the model was trained on the bundled data)",
+    )
+    add_data_arguments(parser)
+    add("--row", type=int, default=0, metavar="N", help="with --model: the row of --data (0-based)")
 
 
 def run(args: argparse.Namespace) -> int:
     import glassnet as gn
 
     check_outputs({"--html": args.html}, [args.model, args.data])  # before any work
+    check_numbers(args)
     if args.model is not None:
-        network, x, y = model_row(args)
+        network, x, y, optimizer = model_step(args)
         dry_run = True  # explaining a saved model never changes it
     else:
         network = build_network(args)
         x = parse_matrix(args.input or "0.05,0.10", "--input")
         y = parse_matrix(args.target or "0.01,0.99", "--target")
-        dry_run = False
+        optimizer, dry_run = gn.SGD(learning_rate=0.5 if args.lr is None else args.lr), False
     check_seed(args, network)
-    if args.iterations < 1:
-        raise CommandError(f"--iterations must be >= 1, got {args.iterations}")
-    if not 0 <= args.precision <= 17:
-        raise CommandError(f"--precision must be between 0 and 17, got {args.precision}")
-    if not (np.isfinite(args.lr) and args.lr > 0):
-        raise CommandError(f"--lr must be a positive number, got {args.lr}")
     if args.model is not None:  # after the checks: an error stays one line
         note_dropout(network, args.seed or 0)
     check_shapes(network, x, y, args.model is not None)
     try:
         trace = gn.trace_step(
-            network, x, y, optimizer=gn.SGD(learning_rate=args.lr), iterations=args.iterations,
+            network, x, y, optimizer=optimizer, iterations=args.iterations,
             precision=args.precision, dry_run=dry_run, rng=args.seed or 0,
         )  # fmt: skip
     except gn.TrainingDiverged as error:
-        raise CommandError(f"training diverged: {error} (--lr {args.lr:g})") from None
+        rate = f"{optimizer.current_learning_rate:g}"
+        said = f"--lr {rate}" if args.model is None or args.lr else f"the model's rate {rate}"
+        raise CommandError(f"training diverged: {error} ({said})") from None
     except ValueError as error:  # the engine names its arguments X and Y: say the options
         raise CommandError(in_option_names(str(error), args.model is not None)) from None
     if args.html:
@@ -124,29 +131,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def model_row(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray]:
-    """The saved model's network, and row ``--row`` of ``--data`` as the network sees it."""
-    from ..io.tables import read_table, split_target
-    from .common import encode_target, load_model, warnings_to_stderr
-    from .train import BUNDLED_SOURCE, bundled_frame
+def check_numbers(args: argparse.Namespace) -> None:
+    """The numeric options, before any file is read."""
+    if args.iterations < 1:
+        raise CommandError(f"--iterations must be >= 1, got {args.iterations}")
+    if not 0 <= args.precision <= 17:
+        raise CommandError(f"--precision must be between 0 and 17, got {args.precision}")
+    if args.lr is not None and not (np.isfinite(args.lr) and args.lr > 0):
+        raise CommandError(f"--lr must be a positive number, got {args.lr}")
 
-    if args.weights or args.input or args.target or args.dropout:
+
+def model_step(args: argparse.Namespace) -> tuple[Any, np.ndarray, np.ndarray, Any]:
+    """The saved model's network, row ``--row`` of ``--data`` as the network sees it, and the
+    model's own optimizer; the loss, optimizer and rate are printed (stderr with ``--json``)."""
+    from .common import load_model
+    from .model_step import model_optimizer, model_row
+
+    if args.weights or args.input or args.target or args.dropout or args.loss:
         raise CommandError(
-            "--model cannot be combined with --weights, --input, --target or --dropout"
+            "--model cannot be combined with --weights, --input, --target, --dropout or --loss "
+            "(the model has its own)"
         )
     model = load_model(args.model)
-    if args.data is not None:
-        frame = read_table(args.data)
-    elif model.metadata.get("training", {}).get("source") == BUNDLED_SOURCE:
-        frame = bundled_frame()
+    x, y = model_row(args, model)
+    optimizer, said = model_optimizer(model.metadata, args.lr)
+    loss = model.network.loss_function.name
+    line = f"explaining with the model's own loss {loss}, {said}"
+    if args.json:  # the JSON stays one document
+        print(f"glassnet: note: {line}", file=sys.stderr)
     else:
-        raise CommandError("--model needs --data: the file holding the row to explain")
-    if not 0 <= args.row < len(frame):
-        raise CommandError(f"--row must be in [0, {len(frame) - 1}], got {args.row}")
-    features, y = split_target(frame.iloc[[args.row]], model.metadata["target"])
-    with warnings_to_stderr():
-        x = model.preprocessor.transform(features)
-    return model.network, x, encode_target(y, model.metadata)
+        print(line)
+    return model.network, x, y, optimizer
 
 
 def check_shapes(network: Any, x: np.ndarray, y: np.ndarray, from_model: bool) -> None:
@@ -238,7 +253,7 @@ def build_network(args: argparse.Namespace) -> Any:
         )  # fmt: skip
         if args.dropout and index < len(weights) - 1:  # after each hidden layer, as in train
             layers.append(gn.Dropout(args.dropout))
-    return gn.Network(layers, loss=args.loss)
+    return gn.Network(layers, loss=args.loss or "half_squared_error")
 
 
 def parse_row(text: str, option: str) -> np.ndarray:

@@ -1,12 +1,16 @@
-"""Pictures of a trained model: loss curves, the network, a 2-feature decision boundary.
+"""Pictures of a trained model: loss curves, a decision boundary, predicted against actual
+values, a confusion matrix (the network diagram is :mod:`glassnet.cli.network_picture`).
 
-Needs matplotlib (``pip install glassnet[plot]``), imported only when a plot is drawn; every
-figure is written to a temporary file and renamed, so no half-written PNG is left behind.
+Needs matplotlib (``pip install glassnet[plot]``), imported only when a plot is drawn. Each
+``*_figure`` function returns the matplotlib ``Figure`` (tests read its axes back);
+:func:`save` writes it to a temporary file renamed into place, so no half-written PNG is left.
+Class colours come from a qualitative palette (``tab10``), the same for regions and points,
+so no class is drawn white on white.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +18,19 @@ import numpy as np
 
 from ..io.atomic import atomic_write_bytes
 
+# a loss as the y axis names it; the CLI's regression loss is on the standardized target
+LOSS_NAMES = {
+    "binary_cross_entropy": "binary cross-entropy",
+    "categorical_cross_entropy": "categorical cross-entropy",
+    "mean_squared_error": "mean squared error",
+    "half_squared_error": "half squared error",
+    "mean_absolute_error": "mean absolute error",
+    "huber": "Huber loss",
+}
 
-def _pyplot() -> Any:
+
+def pyplot() -> Any:
+    """matplotlib's pyplot, drawing to files only; ``ImportError`` saying what to install."""
     try:
         import matplotlib
 
@@ -26,88 +41,130 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(figure: Any, path: str | Path) -> None:
+def save(figure: Any, path: str | Path) -> None:
+    """Write ``figure`` as a PNG to ``path`` (atomically) and close it."""
     import io
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    _pyplot().close(figure)
+    pyplot().close(figure)
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def plot_loss(history: dict[str, Any], path: str | Path) -> None:
-    """Training loss (and validation loss, if any) per epoch, written as a PNG to ``path``."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(6, 4))
+def class_colours(n: int) -> list[Any]:
+    """``n`` distinguishable colours, none of them white."""
+    cmap = pyplot().get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def loss_figure(history: dict[str, Any], loss: str | None = None) -> Any:
+    """Training loss per epoch, the held-out loss when there is one, the kept epoch marked;
+    epochs are whole numbers on the x axis, the y axis names the loss."""
+    from matplotlib.ticker import MaxNLocator
+
+    figure, axes = pyplot().subplots(figsize=(6, 4))
     epochs = np.arange(1, len(history["loss"]) + 1)
-    axes.plot(epochs, history["loss"], label="training loss")
-    if history.get("val_loss"):
-        axes.plot(epochs[: len(history["val_loss"])], history["val_loss"], label="validation loss")
+    marker = "o" if len(epochs) <= 30 else None  # a few epochs: show each one
+    axes.plot(epochs, history["loss"], marker=marker, markersize=3, label="training")
+    held_out = history.get("val_loss") or []
+    if held_out:
+        axes.plot(epochs[: len(held_out)], held_out, marker=marker, markersize=3, label="held-out")
     if history.get("best_epoch"):
-        axes.axvline(history["best_epoch"], color="grey", linestyle=":", label="kept model")
-    axes.set(xlabel="epoch", ylabel="loss", title="Loss per epoch")
+        kept = int(history["best_epoch"])
+        axes.axvline(kept, color="grey", linestyle=":", label=f"kept model (epoch {kept})")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    name = LOSS_NAMES.get(loss or "", loss or "loss")
+    axes.set(xlabel="epoch", ylabel=name, title=f"{name[:1].upper()}{name[1:]} per epoch")
     axes.legend()
-    _save(figure, path)
+    return figure
 
 
-def plot_network(weights: list[np.ndarray], path: str | Path, max_neurons: int = 24) -> None:
-    """The network as neurons in columns; each link coloured by its weight (red < 0 < blue),
-    thicker when larger. ``weights`` are the ``W`` matrices, ``(n_inputs, n_outputs)`` each;
-    layers wider than ``max_neurons`` show their first ``max_neurons`` neurons."""
-    plt = _pyplot()
-    sizes = [min(w.shape[0], max_neurons) for w in weights] + [
-        min(weights[-1].shape[1], max_neurons)
-    ]
-    figure, axes = plt.subplots(figsize=(2 + 1.6 * len(sizes), 5))
-    ys = [np.linspace(0, 1, n) if n > 1 else np.array([0.5]) for n in sizes]
-    largest = max(float(np.abs(w).max()) for w in weights) or 1.0
-    cmap = plt.get_cmap("coolwarm_r")
-    for column, w in enumerate(weights):
-        shown = w[: sizes[column], : sizes[column + 1]]
-        for i, j in np.ndindex(shown.shape):
-            strength = shown[i, j] / largest  # in [-1, 1]
-            axes.plot(
-                [column, column + 1],
-                [ys[column][i], ys[column + 1][j]],
-                color=cmap(0.5 + strength / 2),
-                linewidth=0.2 + 2.0 * abs(strength),
-                alpha=0.8,
-            )
-    for column, y in enumerate(ys):
-        axes.scatter(np.full_like(y, column), y, s=60, color="black", zorder=3)
-    full = [w.shape[0] for w in weights] + [weights[-1].shape[1]]
-    names = ["input", *["hidden"] * (len(sizes) - 2), "output"]
-    labels = [
-        n if s == f else f"{n}\n({s} of {f} shown)"
-        for n, s, f in zip(names, sizes, full, strict=True)
-    ]
-    axes.set_xticks(range(len(sizes)), labels)
-    axes.set_yticks([])
-    axes.set_title("Network (link colour: weight sign and size)")
-    _save(figure, path)
+def plot_loss(history: dict[str, Any], path: str | Path, loss: str | None = None) -> None:
+    """:func:`loss_figure` written as a PNG to ``path``."""
+    save(loss_figure(history, loss), path)
 
 
-def plot_decision_boundary(
+def boundary_figure(
     predict: Callable[[np.ndarray], np.ndarray],
     x: np.ndarray,
     labels: np.ndarray,
-    path: str | Path,
+    class_names: Sequence[Any],
     feature_names: tuple[str, str] = ("feature 1", "feature 2"),
-) -> None:
-    """For 2-feature data: the predicted class over a grid, with the points ``x`` on top.
+    imputed: np.ndarray | None = None,
+) -> Any:
+    """For 2 numeric features: the predicted class over a grid, the points on top.
 
-    ``predict`` maps ``(n, 2)`` raw feature values to class indices ``(n,)``.
+    ``predict`` maps ``(n, 2)`` raw feature values to class indices ``(n,)``; ``x`` holds no
+    missing values (impute them first, as the model does, and flag them in ``imputed``: those
+    points are drawn hollow). Each class has its colour and a legend entry.
     """
-    plt = _pyplot()
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.lines import Line2D
+
+    colours = class_colours(len(class_names))
     low, high = x.min(axis=0), x.max(axis=0)
-    margin = 0.1 * (high - low + 1e-12)
+    margin = 0.1 * (high - low) + 1e-9
     g0, g1 = np.meshgrid(
         np.linspace(low[0] - margin[0], high[0] + margin[0], 200),
         np.linspace(low[1] - margin[1], high[1] + margin[1], 200),
     )
-    grid = np.column_stack([g0.ravel(), g1.ravel()])
-    figure, axes = plt.subplots(figsize=(6, 5))
-    axes.contourf(g0, g1, predict(grid).reshape(g0.shape), alpha=0.3, cmap="coolwarm")
-    axes.scatter(x[:, 0], x[:, 1], c=labels, cmap="coolwarm", edgecolor="k", s=15)
+    regions = predict(np.column_stack([g0.ravel(), g1.ravel()])).reshape(g0.shape)
+    cmap = ListedColormap(colours)
+    norm = BoundaryNorm(np.arange(len(colours) + 1) - 0.5, len(colours))
+    figure, axes = pyplot().subplots(figsize=(6.5, 5))
+    axes.contourf(g0, g1, regions, levels=np.arange(len(colours) + 1) - 0.5, cmap=cmap,
+                  norm=norm, alpha=0.25)  # fmt: skip
+    hollow = np.zeros(len(x), bool) if imputed is None else imputed
+    for index, name in enumerate(class_names):
+        mine = labels == index
+        axes.scatter(*x[mine & ~hollow].T, color=colours[index], edgecolor="black",
+                     linewidth=0.5, s=18, label=str(name))  # fmt: skip
+        axes.scatter(*x[mine & hollow].T, facecolor="none", edgecolor=colours[index], s=18)
+    handles, names = axes.get_legend_handles_labels()
+    if hollow.any():
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none",
+                              markeredgecolor="black", label="value imputed"))  # fmt: skip
+        names.append(f"value imputed ({int(hollow.sum())} rows)")
+    axes.legend(handles, names, title="class (region: predicted)", loc="best", fontsize=8)
     axes.set(xlabel=feature_names[0], ylabel=feature_names[1], title="Decision boundary")
-    _save(figure, path)
+    return figure
+
+
+def regression_figure(actual: np.ndarray, predicted: np.ndarray, target: str) -> Any:
+    """Predicted against actual values (the diagonal is a perfect model), and the residuals
+    (actual − predicted) against the predictions."""
+    figure, (left, right) = pyplot().subplots(1, 2, figsize=(11, 4.5))
+    left.scatter(actual, predicted, s=12, alpha=0.7, edgecolor="none")
+    ends = [float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))]
+    left.plot(ends, ends, color="black", linestyle="--", linewidth=1, label="predicted = actual")
+    spread = float(np.sum((actual - actual.mean()) ** 2))
+    r2 = f"R² {1 - float(np.sum((actual - predicted) ** 2)) / spread:.3f}" if spread else "R² n/a"
+    left.set(xlabel=f"actual {target}", ylabel=f"predicted {target}",
+             title=f"Predicted vs actual ({len(actual)} rows, {r2})")  # fmt: skip
+    left.legend()
+    residuals = actual - predicted
+    right.scatter(predicted, residuals, s=12, alpha=0.7, edgecolor="none")
+    right.axhline(0.0, color="black", linestyle="--", linewidth=1, label="no error")
+    right.set(xlabel=f"predicted {target}", ylabel="residual (actual − predicted)",
+              title="Residuals")  # fmt: skip
+    right.legend()
+    return figure
+
+
+def confusion_figure(matrix: np.ndarray, class_names: Sequence[Any]) -> Any:
+    """Counts of each (true, predicted) pair, written in the cells; the diagonal is right."""
+    n = len(class_names)
+    figure, axes = pyplot().subplots(figsize=(3.5 + 0.6 * n, 2.5 + 0.6 * n))
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes, label="number of rows")
+    names = [str(c) for c in class_names]
+    axes.set_xticks(range(n), names, rotation=45 if max(map(len, names)) > 4 else 0)
+    axes.set_yticks(range(n), names)
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (i, j), count in np.ndenumerate(matrix):
+        axes.text(j, i, str(count), ha="center", va="center",
+                  color="white" if count > threshold else "black")  # fmt: skip
+    accuracy = np.trace(matrix) / max(1, matrix.sum())
+    axes.set(xlabel="predicted class", ylabel="true class",
+             title=f"Confusion matrix, {matrix.sum()} rows\naccuracy {accuracy:.3f}")  # fmt: skip
+    return figure

@@ -20,19 +20,21 @@ import pandas as pd
 from ..io.model_files import save_network
 from ..io.output_paths import check_outputs
 from ..io.table_memory import check_training_memory
-from ..io.tables import Preprocessor, infer_task, read_table, split_target
+from ..io.tables import Preprocessor, infer_task, split_target
 from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD, Adam, default_learning_rate
 from ..training import TrainingDiverged
 from .command import CommandError, Interrupted
 from .common import (
+    add_data_arguments,
     classification_metrics,
     encode_target,
     format_metrics,
     label_indices,
     print_json,
     raw_to_answer,
+    read_data,
     regression_metrics,
     warnings_to_stderr,
 )
@@ -46,6 +48,7 @@ DEFAULT_OUT = "model.safetensors"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", nargs="?", help="CSV or Parquet file (default: breast cancer)")
     parser.add_argument("--target", help="the column to predict")
+    add_data_arguments(parser)
     parser.add_argument("--drop", default="", help="comma-separated columns to ignore")
     parser.add_argument("--task", choices=["classification", "regression"], help="default: infer")
     parser.add_argument("--test-size", type=float, default=0.2, help="held-out fraction (0.2)")
@@ -182,7 +185,7 @@ def _load_data(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series, str]:
     elif not args.target:
         raise CommandError("--target is required with a DATA file (the column to predict)")
     else:
-        frame, source = read_table(args.data), str(args.data)
+        frame, source = read_data(args, args.data), str(args.data)
     check_drop(drop, list(frame.columns))
     features, y = split_target(frame, args.target or "diagnosis", drop)
     return features, y, source

@@ -81,3 +81,24 @@ def warn_text_numbers(readings: dict[Any, ColumnReading]) -> None:
                 DataWarning,
                 stacklevel=3,
             )
+
+
+def rows_with_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    """The rows whose target is known: the others are dropped with a :class:`DataWarning`
+    giving their count, refused when they are most of the rows (a wrong column?)."""
+    missing = frame[target].isna().to_numpy()
+    n_missing, n_rows = int(missing.sum()), len(frame)
+    if not n_missing:
+        return frame
+    if 2 * n_missing > n_rows:
+        raise ValueError(
+            f"target column {target!r} is missing in {n_missing} of {n_rows} rows; is it the "
+            "column to predict?"
+        )
+    warnings.warn(
+        f"target column {target!r} is missing in {n_missing} of {n_rows} rows: those rows are "
+        "dropped",
+        DataWarning,
+        stacklevel=3,
+    )
+    return frame.loc[~missing]

@@ -9,6 +9,8 @@ Every way a file can be unusable is one ``ValueError`` naming the file and what 
   ``.zst``, ``.tar``) is truncated or corrupt, or needs a package that is not installed
   (``.zst`` needs ``zstandard``);
 - it is not CSV (or not Parquet, for ``.parquet``/``.pq``), or it has no data rows;
+- it is not text in the encoding given (UTF-8 by default): the first byte that does not decode
+  is named, with its position, and an encoding suggested (:mod:`glassnet.io.csv_text`);
 - two of its columns have the same name (pandas would rename the second ``y`` to ``y.1`` and
   train on it as a feature), or a Parquet column holds nested values (lists, structs, maps).
 """
@@ -27,6 +29,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csv_text import (
+    DEFAULT_ENCODING,
+    check_encoding,
+    check_separator,
+    detect_dialect,
+    not_text_error,
+    read_progress,
+)
+
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # pandas' compression by extension (pandas.io.common.extension_to_compression), named for people
 COMPRESSIONS = {
@@ -44,11 +55,23 @@ _DECOMPRESSION_ERRORS = (
     lzma.LZMAError,
     zipfile.BadZipFile,
     tarfile.TarError,
+    NotImplementedError,  # zipfile: a damaged header names a method or flag it does not know
 )
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(
+    path: str | Path, sep: str | None = None, encoding: str | None = None, progress: bool = False
+) -> pd.DataFrame:
     """Read a CSV (optionally compressed) or Parquet file, by extension, into a DataFrame.
+
+    Parameters
+    ----------
+    sep : str, optional
+        The CSV separator; default: detected (comma, tab, semicolon or pipe).
+    encoding : str, optional
+        The CSV file's text encoding; default UTF-8 (a byte-order mark is skipped).
+    progress : bool
+        Show a bar counting the bytes read, for files of 32 MiB and more.
 
     Raises
     ------
@@ -58,9 +81,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
     source = Path(path)
     check_regular_file(source)
     if source.suffix.lower() in PARQUET_SUFFIXES:
+        if sep is not None or encoding is not None:
+            raise ValueError(f"{source} is a Parquet file: a separator or encoding is for CSV")
         frame = _read_parquet(source)
     else:
-        frame = _read_csv(source)
+        frame = _read_csv(source, sep, check_encoding(encoding or DEFAULT_ENCODING), progress)
     if frame.empty or frame.shape[1] == 0:
         raise ValueError(f"{source} has no data rows")
     return frame
@@ -102,7 +127,7 @@ def check_unique_names(names: Iterable[object], where: str) -> None:
         )
 
 
-def _read_csv(source: Path) -> pd.DataFrame:
+def _read_csv(source: Path, sep: str | None, encoding: str, progress: bool) -> pd.DataFrame:
     compression = _compression(source)
     if compression == "zstandard":
         try:
@@ -111,10 +136,18 @@ def _read_csv(source: Path) -> pd.DataFrame:
             raise ValueError(
                 f"reading {source} needs the zstandard package: pip install zstandard"
             ) from None
+    options = {"encoding": "utf-8-sig" if encoding == "utf-8" else encoding}
+    given = None if sep is None else check_separator(sep)
     try:
-        frame = pd.read_csv(source)
+        options["sep"], options["decimal"] = detect_dialect(source, encoding, given)
+        with read_progress(source, progress) as file:
+            frame = pd.read_csv(file, compression=_pandas_compression(source), **options)
         # pandas renames a repeated name ('y' -> 'y.1'): the header as written tells them apart
-        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False)
+        header = pd.read_csv(
+            source, header=None, nrows=1, dtype=str, keep_default_na=False, **options
+        )
+    except UnicodeDecodeError:
+        raise not_text_error(source, encoding) from None
     except Exception as error:
         raise _unreadable(source, compression, error) from None
     if len(header):
@@ -161,6 +194,13 @@ def _read_parquet(source: Path) -> pd.DataFrame:
         raise ValueError(
             f"{source} is not a readable Parquet file ({_first_line(error)})"
         ) from None
+
+
+def _pandas_compression(source: Path) -> str | None:
+    """pandas' name of the compression, given explicitly: a bar's file handle has no name."""
+    from pandas.io.common import infer_compression
+
+    return infer_compression(str(source), "infer")
 
 
 def _compression(source: Path) -> str | None:

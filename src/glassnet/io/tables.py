@@ -34,6 +34,7 @@ from .columns import ColumnReading, read_column, read_numbers
 from .data_warnings import (
     DataWarning,
     check_magnitudes,
+    rows_with_target,
     warn_missing,
     warn_non_numeric,
     warn_text_numbers,
@@ -51,6 +52,8 @@ def split_target(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The feature columns (without ``target`` and ``drop``) and the target column.
 
+    Rows whose target is missing are dropped with a :class:`DataWarning` giving their count;
+    refused when they are most of the rows.
     A target of text holding numbers but for a few cells is refused naming them (a label
     ``'?'`` is a typo, not a class); one of numbers or ``Decimal`` objects is returned as
     numbers (integers when every value is one).
@@ -62,10 +65,8 @@ def split_target(
             f"column(s) {', '.join(map(repr, missing))} not in the data; its columns are "
             f"{', '.join(map(str, frame.columns))}"
         )
-    y = frame[target]
-    if y.isna().any():
-        raise ValueError(f"target column {target!r} has {int(y.isna().sum())} missing values")
-    y = _target_values(y, f"target column {target!r}")
+    frame = rows_with_target(frame, target)
+    y = _target_values(frame[target], f"target column {target!r}")
     features = frame.drop(columns=[target, *(drop or [])])
     if features.shape[1] == 0:
         raise ValueError("no feature columns left after removing the target and --drop columns")
