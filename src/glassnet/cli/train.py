@@ -24,7 +24,6 @@ from ..io.tables import Preprocessor, infer_task, read_table, split_target
 from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
-from ..training import TrainingDiverged
 from .common import (
     classification_metrics,
     encode_target,
@@ -37,7 +36,7 @@ from .common import (
 )
 from .drop import check_drop, drop_names
 from .interrupt import NOTHING_WRITTEN, kept_message, sigint_deferred
-from .loop import TrainingRun
+from .loop import Trained, train_network
 from .main import CommandError, Interrupted
 
 DEFAULT_OUT = "model.safetensors"
@@ -80,16 +79,11 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({"--out": out, "--plot": plot}, [args.data])
     try:
         setup = _prepare(args)
-        run_ = TrainingRun(setup.network, optimizer, args)
-        run_.fit(setup.x[setup.train], setup.targets[setup.train])
+        run_ = train_network(
+            setup.network, optimizer, setup.x[setup.train], setup.targets[setup.train], args
+        )
     except KeyboardInterrupt:  # start-up: reading the data, preprocessing
         raise Interrupted(NOTHING_WRITTEN) from None
-    except TrainingDiverged as error:
-        epoch = len(run_.history["loss"]) + 1
-        raise CommandError(
-            f"training diverged in epoch {epoch} ({error}); no model written: try a smaller "
-            f"--lr than {optimizer.current_learning_rate:g}"
-        ) from None
     if run_.history["best_epoch"] is None:  # Ctrl-C in the first epoch: no model to keep
         raise Interrupted(NOTHING_WRITTEN)
     return _finish(args, setup, run_, out, plot)
@@ -124,7 +118,7 @@ def _prepare(args: argparse.Namespace) -> _Setup:
     return _Setup(metadata, preprocessor, x, y, targets, train_index, test_index, network, source)
 
 
-def _finish(args: argparse.Namespace, setup: _Setup, run_: TrainingRun, out: str, plot: str) -> int:
+def _finish(args: argparse.Namespace, setup: _Setup, run_: Trained, out: str, plot: str) -> int:
     """Metrics, the save, the report and the plot; Ctrl-C here still writes the kept model."""
     notes: list[str] = []
     try:
