@@ -109,9 +109,14 @@ def _validation_split(
     if not args.early_stopping:
         return x, y, None
     order = rng.permutation(x.shape[0])
-    n_val = max(1, round(VALIDATION_FRACTION * x.shape[0]))
+    n_val = validation_size(x.shape[0])
     val, fit = order[:n_val], order[n_val:]
     return x[fit], y[fit], (x[val], y[val])
+
+
+def validation_size(n_train: int) -> int:
+    """The rows held out of ``n_train`` training rows for early stopping."""
+    return max(1, round(VALIDATION_FRACTION * n_train))
 
 
 def _record(trained: Trained, training: Training, stopping: EarlyStopping | None) -> None:
