@@ -218,7 +218,8 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys
 
     monkeypatch.setattr(Training, "_epoch", interrupted_on_third)
     model = tmp_path / "m.safetensors"
-    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 130
+    argv = ["train", str(table), "--target", "label", *FAST, "--no-early-stopping"]
+    assert main([*argv, "--out", str(model)]) == 130
     _, metadata = load_network(model)
     assert metadata["history"]["loss"] and len(metadata["history"]["loss"]) == 2
     saved = load_network(model)[0].get_weights()  # the last completed epoch's, not the torn one
@@ -230,7 +231,7 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys
     calls.clear()  # without --out, the model goes where a normal run writes it
     (tmp_path / "run").mkdir()
     monkeypatch.chdir(tmp_path / "run")
-    assert main(["train", str(table), "--target", "label", *FAST]) == 130
+    assert main(argv) == 130
     assert sorted(p.name for p in Path.cwd().iterdir()) == ["model.safetensors"]  # no plot
     _, metadata = load_network("model.safetensors")
     assert metadata["history"]["best_epoch"] == 2
@@ -253,6 +254,7 @@ def test_train_checks_its_data_once_not_every_epoch(tmp_path, table, monkeypatch
     for epochs in ("2", "6"):
         calls.clear()
         argv = ["train", str(table), "--target", "label", *FAST, "--epochs", epochs]
+        argv.append("--no-early-stopping")  # all 240 training rows go to the fit
         assert main([*argv, "--out", str(tmp_path / f"m{epochs}.safetensors")]) == 0
         counts.append(len(calls))
     assert counts[0] == counts[1]

@@ -108,7 +108,7 @@ def test_regression_reports_ridge_r2_and_why_regression(tmp_path, capsys):
 
 def test_the_text_report_and_no_baseline(tmp_path, table, capsys):
     argv = ["train", str(table), "--target", "label", "--out", str(tmp_path / "m.safetensors")]
-    assert main([*argv, *FAST]) == 0
+    assert main([*argv, *FAST, "--no-early-stopping"]) == 0
     out = capsys.readouterr().out
     assert f"data: {table}: 300 rows, 4 feature columns, target 'label'" in out
     assert "task: classification (the target is text (2 distinct values)); classes no, yes " \
@@ -150,3 +150,38 @@ def test_an_empty_hidden_option_is_a_linear_model(tmp_path, table, capsys):
         str(tmp_path / "m.safetensors"), "--quiet", "--epochs", "3",
     )  # fmt: skip
     assert report["network"]["layers"].count("-") == 1
+
+
+def test_the_defaults_stop_early_keep_the_best_and_size_the_penalty(tmp_path, table, capsys):
+    out = tmp_path / "m.safetensors"
+    report = _train_json(capsys, str(table), "--target", "label", "--drop", "id", "--quiet",
+                         "--out", str(out))  # fmt: skip
+    n_fit = 240 - 24
+    assert report["split"] == {"train": 240, "validation": 24, "test": 60}
+    assert report["network"]["penalties"] == [{"name": "L2", "l2": pytest.approx(5 / n_fit)}]
+    assert report["network"]["layers"] == "5-64-32-1"
+    assert report["epochs"]["max"] == 200 and report["epochs"]["run"] <= 200
+    _, metadata = load_network(out)
+    history = metadata["history"]
+    assert report["epochs"]["kept"] == int(np.argmin(history["val_loss"])) + 1
+    assert metadata["training"]["l2"] == pytest.approx(5 / n_fit)
+    assert metadata["training"]["early_stopping"] is True
+    if report["epochs"]["run"] < 200:
+        assert report["epochs"]["why"].startswith("early stopping")
+        assert report["epochs"]["run"] - report["epochs"]["kept"] == 10  # --patience 10
+
+
+def test_too_few_rows_to_hold_out_turn_early_stopping_off_with_a_note(tmp_path, capsys):
+    frame = pd.DataFrame({"x": np.arange(20.0), "y": ["a", "b"] * 10})
+    frame.to_csv(tmp_path / "small.csv", index=False)
+    argv = ["train", str(tmp_path / "small.csv"), "--target", "y", "--quiet", "--epochs", "3"]
+    assert main([*argv, "--out", str(tmp_path / "m.safetensors"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "early stopping off: 16 training rows are too few to hold some out" in captured.err
+    assert json.loads(captured.out)["split"]["validation"] == 0
+    tiny = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.5]})
+    tiny.to_csv(tmp_path / "tiny.csv", index=False)
+    argv = ["train", str(tmp_path / "tiny.csv"), "--target", "y", "--early-stopping", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "t.safetensors"), "--test-size", "0.5"]) == 2
+    assert "--early-stopping needs at least 2 training rows (one to hold out), got 1" in \
+        capsys.readouterr().err  # fmt: skip

@@ -47,6 +47,7 @@ from .report import (
 )
 
 DEFAULT_OUT = "model.safetensors"
+MIN_ROWS_TO_HOLD_OUT = 20  # fewer training rows: early stopping is off unless asked for
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,22 +63,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lr", type=float, help="learning rate (adam 0.001, sgd 0.01)")
     parser.add_argument(
-        "--epochs", type=int, default=20, help="most passes over the data (200; see --patience)"
+        "--epochs", type=int, default=200, help="most passes over the data (200; see --patience)"
     )
     parser.add_argument("--batch-size", type=int, default=32, help="samples per step (32)")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate after hidden")
     parser.add_argument(
         "--l2",
         type=float,
-        default=0.0,
         help="L2 penalty strength (default 5/n for n training rows; 0: none)",
     )
     parser.add_argument(
         "--early-stopping",
         action=argparse.BooleanOptionalAction,
-        default=False,
         help="hold out 10%% of the training rows; stop when their loss stops improving and "
-        "keep the best epoch (on)",
+        f"keep the best epoch (on, from {MIN_ROWS_TO_HOLD_OUT} training rows)",
     )
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience (10)")
     parser.add_argument(
@@ -140,7 +139,7 @@ def _prepare(args: argparse.Namespace) -> _Setup:
     x = preprocessor.transform(features, warn=False)
     metadata = _target_metadata(y, task, train_index, args.target or "diagnosis")
     targets = encode_target(y, metadata)
-    n_validation = validation_size(len(train_index)) if args.early_stopping else 0
+    n_validation = _early_stopping(args, len(train_index))
     if args.l2 is None:  # sized to the rows the network trains on
         args.l2 = default_l2(len(train_index) - n_validation)
     network = build_network(x.shape[1], metadata, args, args.l2)
@@ -158,6 +157,27 @@ def _prepare(args: argparse.Namespace) -> _Setup:
     return _Setup(
         metadata, preprocessor, x, y, targets, train_index, test_index, network, source, report
     )
+
+
+def _early_stopping(args: argparse.Namespace, n_train: int) -> int:
+    """Resolve ``--early-stopping`` (default: on from MIN_ROWS_TO_HOLD_OUT training rows);
+    the number of training rows it holds out."""
+    if args.early_stopping is None:
+        args.early_stopping = n_train >= MIN_ROWS_TO_HOLD_OUT
+        if not args.early_stopping:
+            print(
+                f"glassnet: note: early stopping off: {n_train} training rows are too few to "
+                f"hold some out (it needs {MIN_ROWS_TO_HOLD_OUT})",
+                file=sys.stderr,
+            )
+    if not args.early_stopping:
+        return 0
+    n_validation = validation_size(n_train)
+    if n_train - n_validation < 1:
+        raise CommandError(
+            f"--early-stopping needs at least 2 training rows (one to hold out), got {n_train}"
+        )
+    return n_validation
 
 
 def _task_report(y: pd.Series, metadata: dict[str, Any], args: argparse.Namespace) -> dict:
