@@ -112,6 +112,33 @@ def test_ctrl_c_importing_a_subcommand_is_one_line(monkeypatch, capsys):
     assert capsys.readouterr().err == "glassnet: interrupted\n"
 
 
+def test_ctrl_c_while_the_package_loads_is_one_line(monkeypatch, capsys):
+    """The console script imports glassnet (NumPy: ~0.5 s on a cold start) inside its main,
+    so a Ctrl-C then is the usual line, not a traceback from inside NumPy (issue 19)."""
+    import importlib.abc
+
+    import glassnet_command
+
+    class Interrupted(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "glassnet.cli.main":
+                raise KeyboardInterrupt  # Ctrl-C while the command's modules load
+            return None
+
+    monkeypatch.delitem(sys.modules, "glassnet.cli.main")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    assert glassnet_command.main() == 130
+    assert capsys.readouterr().err == "glassnet: interrupted\n"
+
+
+def test_the_console_script_runs_the_command(monkeypatch, capsys):
+    import glassnet_command
+
+    monkeypatch.setattr(sys, "argv", ["glassnet", "--version"])
+    assert glassnet_command.main() == 0
+    assert capsys.readouterr().out.startswith("glassnet ")
+
+
 @pytest.mark.parametrize("with_out", [True, False])
 def test_ctrl_c_after_epochs_writes_the_last_completed_one_where_a_run_writes(
     data, monkeypatch, capsys, with_out
