@@ -16,6 +16,7 @@ import argparse
 import difflib
 import importlib
 import itertools
+import sys
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,10 @@ from ..activations import ACTIVATIONS
 from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD
+from .loop import validation_size
 from .main import CommandError
 
+MIN_ROWS_TO_HOLD_OUT = 20  # fewer training rows: early stopping is off unless asked for
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adamw": "AdamW"}
 
 
@@ -134,3 +137,24 @@ def _engine_feature(module: str, name: str, option: str) -> Any:
         raise CommandError(
             f"{option} needs glassnet.{module}.{name}, which this glassnet version lacks"
         ) from None
+
+
+def resolve_early_stopping(args: argparse.Namespace, n_train: int) -> int:
+    """Resolve ``--early-stopping`` (default: on from MIN_ROWS_TO_HOLD_OUT training rows);
+    the number of training rows it holds out."""
+    if args.early_stopping is None:
+        args.early_stopping = n_train >= MIN_ROWS_TO_HOLD_OUT
+        if not args.early_stopping:
+            print(
+                f"glassnet: note: early stopping off: {n_train} training rows are too few to "
+                f"hold some out (it needs {MIN_ROWS_TO_HOLD_OUT})",
+                file=sys.stderr,
+            )
+    if not args.early_stopping:
+        return 0
+    n_validation = validation_size(n_train)
+    if n_train - n_validation < 1:
+        raise CommandError(
+            f"--early-stopping needs at least 2 training rows (one to hold out), got {n_train}"
+        )
+    return n_validation

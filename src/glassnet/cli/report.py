@@ -7,12 +7,14 @@ the optimizer, the epochs run and kept, the time, and the scores beside a linear
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..io.tables import MAX_CLASSES
+from .loop import Trained
 
 
 def task_reason(y: pd.Series, task: str, given: bool) -> str:
@@ -60,13 +62,47 @@ def network_report(network: Any, activation: str, metadata: dict[str, Any]) -> d
     }
 
 
-def training_report(parts: dict[str, Any]) -> dict[str, Any]:
-    """The whole report: ``parts`` has data, task, split, network, optimizer, epochs, time,
-    metrics, baseline, model, interrupted (each JSON-ready)."""
-    report = dict(parts)
-    kept = parts["epochs"].get("kept")
-    report["epoch"] = kept  # the kept epoch at the top level, as before
+def task_report(y: pd.Series, metadata: dict[str, Any], given: bool) -> dict[str, Any]:
+    """The task, why, and for classification the classes and the positive class (the second
+    class of two: the one precision, recall and ROC AUC are about)."""
+    task = metadata["task"]
+    report: dict[str, Any] = {"kind": task, "reason": task_reason(y, task, given)}
+    if task == "classification":
+        classes = metadata["classes"]
+        report["classes"] = classes
+        report["positive_class"] = classes[1] if len(classes) == 2 else None
     return report
+
+
+def training_report(
+    args: argparse.Namespace,
+    prepared: dict[str, Any],
+    trained: Trained,
+    results: dict[str, Any],
+    seconds: float,
+) -> dict[str, Any]:
+    """The whole report: ``prepared`` (data, task, split, network), the optimizer, the epochs,
+    the time and ``results`` (metrics, baseline, model), JSON-ready."""
+    kept = trained.history["best_epoch"]
+    why = (
+        "interrupted" if trained.interrupted
+        else "early stopping: no better held-out loss for --patience epochs"
+        if trained.stopped_early
+        else "--epochs reached"
+    )  # fmt: skip
+    default_rate = 0.01 if args.optimizer == "sgd" else 0.001
+    rate = float(args.lr) if args.lr is not None else default_rate
+    return prepared | {
+        "optimizer": {"name": args.optimizer, "learning_rate": rate, "batch_size": args.batch_size},
+        "epochs": {
+            "max": args.epochs, "run": len(trained.history["loss"]), "kept": kept, "why": why,
+            "kept_because": "lowest held-out loss" if args.early_stopping else "last epoch",
+        },
+        "time_seconds": seconds,
+        **results,
+        "interrupted": trained.interrupted,
+        "epoch": kept,  # the kept epoch at the top level, as before
+    }  # fmt: skip
 
 
 def report_lines(report: dict[str, Any]) -> list[str]:

@@ -34,20 +34,26 @@ from .common import (
 )
 from .drop import check_drop, drop_names
 from .interrupt import NOTHING_WRITTEN, kept_message, sigint_deferred
-from .loop import Trained, train_network, validation_size
+from .loop import Trained, train_network
 from .main import CommandError, Interrupted
-from .network_options import build_network, build_optimizer, check_options, default_l2
+from .network_options import (
+    MIN_ROWS_TO_HOLD_OUT,
+    build_network,
+    build_optimizer,
+    check_options,
+    default_l2,
+    resolve_early_stopping,
+)
 from .report import (
     baseline_line,
     data_report,
     network_report,
     report_lines,
-    task_reason,
+    task_report,
     training_report,
 )
 
 DEFAULT_OUT = "model.safetensors"
-MIN_ROWS_TO_HOLD_OUT = 20  # fewer training rows: early stopping is off unless asked for
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,7 +145,7 @@ def _prepare(args: argparse.Namespace) -> _Setup:
     x = preprocessor.transform(features, warn=False)
     metadata = _target_metadata(y, task, train_index, args.target or "diagnosis")
     targets = encode_target(y, metadata)
-    n_validation = _early_stopping(args, len(train_index))
+    n_validation = resolve_early_stopping(args, len(train_index))
     if args.l2 is None:  # sized to the rows the network trains on
         args.l2 = default_l2(len(train_index) - n_validation)
     network = build_network(x.shape[1], metadata, args, args.l2)
@@ -148,7 +154,7 @@ def _prepare(args: argparse.Namespace) -> _Setup:
             source, len(y), preprocessor.columns,
             {c: "--drop" for c in drop_names(args.drop)}, str(y.name),
         ),
-        "task": _task_report(y, metadata, args),
+        "task": task_report(y, metadata, bool(args.task)),
         "split": {
             "train": len(train_index), "validation": n_validation, "test": len(test_index),
         },
@@ -157,37 +163,6 @@ def _prepare(args: argparse.Namespace) -> _Setup:
     return _Setup(
         metadata, preprocessor, x, y, targets, train_index, test_index, network, source, report
     )
-
-
-def _early_stopping(args: argparse.Namespace, n_train: int) -> int:
-    """Resolve ``--early-stopping`` (default: on from MIN_ROWS_TO_HOLD_OUT training rows);
-    the number of training rows it holds out."""
-    if args.early_stopping is None:
-        args.early_stopping = n_train >= MIN_ROWS_TO_HOLD_OUT
-        if not args.early_stopping:
-            print(
-                f"glassnet: note: early stopping off: {n_train} training rows are too few to "
-                f"hold some out (it needs {MIN_ROWS_TO_HOLD_OUT})",
-                file=sys.stderr,
-            )
-    if not args.early_stopping:
-        return 0
-    n_validation = validation_size(n_train)
-    if n_train - n_validation < 1:
-        raise CommandError(
-            f"--early-stopping needs at least 2 training rows (one to hold out), got {n_train}"
-        )
-    return n_validation
-
-
-def _task_report(y: pd.Series, metadata: dict[str, Any], args: argparse.Namespace) -> dict:
-    task = metadata["task"]
-    report: dict[str, Any] = {"kind": task, "reason": task_reason(y, task, bool(args.task))}
-    if task == "classification":
-        classes = metadata["classes"]
-        report["classes"] = classes
-        report["positive_class"] = classes[1] if len(classes) == 2 else None
-    return report
 
 
 def _finish(args: argparse.Namespace, setup: _Setup, run_: Trained, out: str, plot: str) -> int:
@@ -208,7 +183,10 @@ def _finish(args: argparse.Namespace, setup: _Setup, run_: Trained, out: str, pl
     with sigint_deferred() as received:  # a file half saved is no file
         save_network(out, setup.network, setup.metadata)
     run_.interrupted = run_.interrupted or bool(received)
-    report = _full_report(args, setup, run_, metrics, baseline, out)
+    report = training_report(
+        args, setup.report, run_, {"metrics": metrics, "baseline": baseline, "model": out},
+        setup.seconds,
+    )  # fmt: skip
     try:
         _report(args, report)
         if not run_.interrupted:
@@ -223,44 +201,6 @@ def _finish(args: argparse.Namespace, setup: _Setup, run_: Trained, out: str, pl
 
 def _baseline(setup: _Setup) -> dict[str, Any]:
     return linear_baseline(setup.x, setup.targets, setup.train, setup.test, setup.metadata["task"])
-
-
-def _full_report(
-    args: argparse.Namespace,
-    setup: _Setup,
-    run_: Trained,
-    metrics: dict[str, Any],
-    baseline: dict[str, Any] | None,
-    out: str,
-) -> dict[str, Any]:
-    epochs_run = len(run_.history["loss"])
-    why = (
-        "interrupted" if run_.interrupted
-        else "early stopping: no better held-out loss for --patience epochs" if run_.stopped_early
-        else "--epochs reached"
-    )  # fmt: skip
-    optimizer = {"name": args.optimizer, "learning_rate": _learning_rate(setup.network, args)}
-    return training_report(
-        setup.report | {
-            "optimizer": optimizer | {"batch_size": args.batch_size},
-            "epochs": {
-                "max": args.epochs, "run": epochs_run, "kept": run_.history["best_epoch"],
-                "why": why,
-                "kept_because": "lowest held-out loss" if args.early_stopping else "last epoch",
-            },
-            "time_seconds": setup.seconds,
-            "metrics": metrics,
-            "baseline": baseline,
-            "model": out,
-            "interrupted": run_.interrupted,
-        }
-    )  # fmt: skip
-
-
-def _learning_rate(network: Network, args: argparse.Namespace) -> float:
-    if args.lr is not None:
-        return float(args.lr)
-    return 0.01 if args.optimizer == "sgd" else 0.001
 
 
 def _final_metrics(setup: _Setup) -> dict[str, Any]:
