@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassnet.cli import loop as _loop
 from glassnet.cli.command import main
 from glassnet.io.model_files import load_network, read_model_file, save_network
+from glassnet.loop import Training
 
 from .conftest import require_datasets
 
@@ -197,22 +197,29 @@ def test_columns_that_do_not_match_the_model(tmp_path, table, capsys):
 
 
 def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys):
-    real_epoch = _loop.TrainingRun._one_epoch
+    real_epoch = Training._epoch
     calls: list[int] = []
     completed: list[np.ndarray] = []
 
-    def interrupted_on_third(self, x, y):
+    def interrupted_on_third(self):
         calls.append(1)
-        loss = real_epoch(self, x, y)
+        if len(calls) == 3:  # the third epoch changes the weights, then Ctrl-C comes
+            step = self.step
+
+            def interrupted(*batch):
+                step(*batch)
+                raise KeyboardInterrupt
+
+            self.step = interrupted
+        loss = real_epoch(self)
         if len(calls) == 2:
             completed.extend(self.network.get_weights())
-        if len(calls) == 3:  # the third epoch changed the weights, then Ctrl-C came
-            raise KeyboardInterrupt
         return loss
 
-    monkeypatch.setattr(_loop.TrainingRun, "_one_epoch", interrupted_on_third)
+    monkeypatch.setattr(Training, "_epoch", interrupted_on_third)
     model = tmp_path / "m.safetensors"
-    assert main(["train", str(table), "--target", "label", "--out", str(model), *FAST]) == 130
+    argv = ["train", str(table), "--target", "label", *FAST, "--no-early-stopping"]
+    assert main([*argv, "--out", str(model)]) == 130
     _, metadata = load_network(model)
     assert metadata["history"]["loss"] and len(metadata["history"]["loss"]) == 2
     saved = load_network(model)[0].get_weights()  # the last completed epoch's, not the torn one
@@ -224,10 +231,35 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path, table, monkeypatch, capsys
     calls.clear()  # without --out, the model goes where a normal run writes it
     (tmp_path / "run").mkdir()
     monkeypatch.chdir(tmp_path / "run")
-    assert main(["train", str(table), "--target", "label", *FAST]) == 130
+    assert main(argv) == 130
     assert sorted(p.name for p in Path.cwd().iterdir()) == ["model.safetensors"]  # no plot
     _, metadata = load_network("model.safetensors")
     assert metadata["history"]["best_epoch"] == 2
+
+
+def test_train_checks_its_data_once_not_every_epoch(tmp_path, table, monkeypatch):
+    """The engine's input check runs a fixed number of times, whatever the epochs (issue 16:
+    the CLI configures one fit instead of calling fit once per epoch)."""
+    from glassnet.network import Network
+
+    real = Network.check_inputs
+    calls: list[int] = []
+
+    def counted(self, X, name="X"):
+        calls.append(len(X))
+        return real(self, X, name)
+
+    monkeypatch.setattr(Network, "check_inputs", counted)
+    counts = []
+    for epochs in ("2", "6"):
+        calls.clear()
+        argv = ["train", str(table), "--target", "label", *FAST, "--epochs", epochs]
+        argv.append("--no-early-stopping")  # all 240 training rows go to the fit
+        assert main([*argv, "--out", str(tmp_path / f"m{epochs}.safetensors")]) == 0
+        counts.append(len(calls))
+    assert counts[0] == counts[1]
+    n_train = 240  # 300 rows, --test-size 0.2
+    assert calls.count(n_train) == 2  # the fit's door, then the final training metrics
 
 
 def test_churn_reaches_085_held_out_accuracy(tmp_path, capsys):

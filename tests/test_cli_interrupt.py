@@ -21,13 +21,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glassnet.callbacks import EarlyStopping
 from glassnet.cli import loop as _loop
 from glassnet.cli import train
 from glassnet.cli.command import main
 from glassnet.io.model_files import load_network
+from glassnet.loop import Training
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 FAST = ["--quiet", "--epochs", "6", "--hidden", "4"]
+# the tests of "the last completed epoch" add --no-early-stopping: early stopping is on by
+# default since issue 19, and the kept epoch is then the one of the lowest held-out loss
 NOTHING = "glassnet: interrupted before the first epoch completed: no model written\n"
 
 
@@ -43,20 +47,30 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "in" / "d.csv"
 
 
-def _interrupt_epoch(monkeypatch: pytest.MonkeyPatch, number: int) -> list[list[np.ndarray]]:
-    """Ctrl-C in epoch ``number`` (1-based), after it changed the weights; returns the weights
-    after each completed epoch."""
-    real = _loop.TrainingRun._one_epoch
+def _interrupt_epoch(
+    monkeypatch: pytest.MonkeyPatch, number: int, real_signal: bool = False
+) -> list[list[np.ndarray]]:
+    """Ctrl-C in epoch ``number`` (1-based), after its first batch changed the weights (a
+    ``KeyboardInterrupt``, or a real SIGINT); returns the weights after each completed epoch."""
+    real = Training._epoch
     completed: list[list[np.ndarray]] = []
 
-    def epoch(self, x, y):
-        loss = real(self, x, y)
+    def epoch(self):
         if len(completed) + 1 == number:
-            raise KeyboardInterrupt
+            step = self.step
+
+            def interrupted(*batch):
+                step(*batch)  # the weights change, then Ctrl-C comes
+                if real_signal:
+                    os.kill(os.getpid(), signal.SIGINT)
+                raise KeyboardInterrupt
+
+            self.step = interrupted
+        loss = real(self)
         completed.append(self.network.get_weights())
         return loss
 
-    monkeypatch.setattr(_loop.TrainingRun, "_one_epoch", epoch)
+    monkeypatch.setattr(Training, "_epoch", epoch)
     return completed
 
 
@@ -89,14 +103,40 @@ def test_ctrl_c_during_start_up_is_one_line_exit_130(data, monkeypatch, capsys, 
 
 
 def test_ctrl_c_importing_a_subcommand_is_one_line(monkeypatch, capsys):
-    import glassnet.cli.command
 
     def interrupted(name):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(glassnet.cli.command.importlib, "import_module", interrupted)
+    monkeypatch.setattr(sys.modules["glassnet.cli.command"].importlib, "import_module", interrupted)
     assert main(["train"]) == 130
     assert capsys.readouterr().err == "glassnet: interrupted\n"
+
+
+def test_ctrl_c_while_the_package_loads_is_one_line(monkeypatch, capsys):
+    """The console script imports glassnet (NumPy: ~0.5 s on a cold start) inside its main,
+    so a Ctrl-C then is the usual line, not a traceback from inside NumPy (issue 19)."""
+    import importlib.abc
+
+    import glassnet_command
+
+    class Interrupted(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "glassnet.cli.command":
+                raise KeyboardInterrupt  # Ctrl-C while the command's modules load
+            return None
+
+    monkeypatch.delitem(sys.modules, "glassnet.cli.command")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    assert glassnet_command.main() == 130
+    assert capsys.readouterr().err == "glassnet: interrupted\n"
+
+
+def test_the_console_script_runs_the_command(monkeypatch, capsys):
+    import glassnet_command
+
+    monkeypatch.setattr(sys, "argv", ["glassnet", "--version"])
+    assert glassnet_command.main() == 0
+    assert capsys.readouterr().out.startswith("glassnet ")
 
 
 @pytest.mark.parametrize("with_out", [True, False])
@@ -105,7 +145,7 @@ def test_ctrl_c_after_epochs_writes_the_last_completed_one_where_a_run_writes(
 ):
     completed = _interrupt_epoch(monkeypatch, 4)
     out = data.parent / "m.safetensors" if with_out else Path("model.safetensors")
-    argv = ["train", str(data), "--target", "label", *FAST]
+    argv = ["train", str(data), "--target", "label", *FAST, "--no-early-stopping"]
     assert main([*argv, "--out", str(out)] if with_out else argv) == 130
     assert capsys.readouterr().err == (
         "glassnet: interrupted after 3 completed epochs: wrote the model of epoch 3 (the last "
@@ -134,12 +174,62 @@ def test_with_early_stopping_the_kept_epoch_is_the_lowest_held_out_loss(data, mo
     )
 
 
+def test_ctrl_c_while_measuring_an_epoch_keeps_the_one_before(data, monkeypatch, capsys):
+    """The held-out loss of epoch 4 is interrupted: epoch 4 is not recorded, so its weights
+    are not kept either (the loop puts back the end of epoch 3)."""
+    completed = _interrupt_epoch(monkeypatch, 0)  # only records each epoch's weights
+    real = _loop.epoch_logs
+
+    def measure(*args):
+        if len(completed) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(_loop, "epoch_logs", measure)
+    argv = ["train", str(data), "--target", "label", "--early-stopping", *FAST]
+    assert main(argv) == 130
+    _, metadata = load_network("model.safetensors")
+    history = metadata["history"]
+    assert len(history["loss"]) == len(history["val_loss"]) == 3
+    best = int(np.argmin(history["val_loss"])) + 1
+    assert history["best_epoch"] == best
+    network, _ = load_network("model.safetensors")
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(network.get_weights(), completed[best - 1], strict=True)
+    )
+    assert capsys.readouterr().err.startswith("glassnet: interrupted after 3 completed epochs")
+
+
+def test_a_second_ctrl_c_while_the_kept_epoch_is_put_back_is_held(data, monkeypatch, capsys):
+    """A double press: the second SIGINT lands while the best weights are restored."""
+    completed = _interrupt_epoch(monkeypatch, 5, real_signal=True)
+    real = EarlyStopping.on_train_end
+
+    def restore_with_sigint(self, state):
+        os.kill(os.getpid(), signal.SIGINT)  # a real second Ctrl-C, in the middle of it
+        real(self, state)
+
+    monkeypatch.setattr(EarlyStopping, "on_train_end", restore_with_sigint)
+    argv = ["train", str(data), "--target", "label", "--early-stopping", "--lr", "3"]
+    assert main([*argv, *FAST, "--epochs", "10", "--l2", "0"]) == 130
+    network, metadata = load_network("model.safetensors")
+    best = metadata["history"]["best_epoch"]
+    assert best == int(np.argmin(metadata["history"]["val_loss"])) + 1
+    assert best < 4  # so the weights put back differ from the last completed epoch's
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(network.get_weights(), completed[best - 1], strict=True)
+    )
+    assert capsys.readouterr().err.startswith("glassnet: interrupted after 4 completed epochs")
+
+
 def test_ctrl_c_during_the_final_metrics_still_writes_the_model(data, monkeypatch, capsys):
     def interrupted(*args):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(train, "_metrics", interrupted)
-    assert main(["train", str(data), "--target", "label", *FAST]) == 130
+    assert main(["train", str(data), "--target", "label", *FAST, "--no-early-stopping"]) == 130
     assert capsys.readouterr().err == (
         "glassnet: interrupted after 6 completed epochs: wrote the model of epoch 6 (the last "
         "completed epoch) to model.safetensors; no metrics (interrupted while computing them)\n"
@@ -157,7 +247,7 @@ def test_ctrl_c_during_the_save_is_held_until_the_file_is_complete(data, monkeyp
         real(*args, **kwargs)
 
     monkeypatch.setattr(train, "save_network", save_with_sigint)
-    assert main(["train", str(data), "--target", "label", *FAST]) == 130
+    assert main(["train", str(data), "--target", "label", *FAST, "--no-early-stopping"]) == 130
     err = capsys.readouterr().err
     assert err.endswith(
         "wrote the model of epoch 6 (the last completed epoch) to model.safetensors\n"

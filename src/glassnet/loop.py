@@ -33,7 +33,8 @@ Divergence: a batch loss that is NaN or infinite (:class:`~glassnet.step.Trainin
 from ``train_step``), or parameters that became non-finite, restore the latest epoch start
 whose parameters were all finite, then raise ``TrainingDiverged``.
 
-Interruption: a ``KeyboardInterrupt`` during an epoch puts back the parameters of the last
+Interruption: a ``KeyboardInterrupt`` during an epoch (its batches, or its measure: the
+validation loss of a large held-out set takes a while) puts back the parameters of the last
 completed epoch (the start of the interrupted one), sets ``history.interrupted`` and is raised
 again: the caller decides (the CLI saves what it has; a script stops). The optimizer's state
 (momentum, Adam's moments, its step count) is not put back: it includes the interrupted epoch's
@@ -244,7 +245,11 @@ class Training:
             state.history.learning_rate.append(self.optimizer.current_learning_rate)
             loss = self._epoch()
             self.samples_seen += self.batches.n_samples
-            state.logs = self._measure(loss)
+            try:
+                state.logs = self._measure(loss)
+            except KeyboardInterrupt:  # not recorded yet: back to the last completed epoch
+                _restore(self.parameters, self.checkpoints[0])
+                raise
             if stopping is not None:
                 stopping.update(state.logs)
             if schedule is not None:

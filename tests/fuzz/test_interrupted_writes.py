@@ -212,6 +212,7 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_model(tmp_path) -> None:
         "8",
         "--plot",
         str(tmp_path / "loss.png"),
+        "--no-early-stopping",  # the default since issue 19: the kept epoch is then the last
     ]
     child = subprocess.Popen(  # SIGINT as at a terminal: a pytest started with "&" by a
         command,  # script ignores SIGINT, and its children would inherit that and run on

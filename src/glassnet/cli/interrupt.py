@@ -60,3 +60,28 @@ def sigint_deferred(then_raise: bool = False) -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
     if received and then_raise:
         raise KeyboardInterrupt
+
+
+@contextmanager
+def first_sigint_only() -> Iterator[list[int]]:
+    """Inside the body, the first Ctrl-C raises ``KeyboardInterrupt`` as usual (training stops
+    at once); any later one is only noted (yielded list), so a second press cannot tear the
+    weights while the loop puts back the kept epoch. Outside the main thread: no change."""
+    received: list[int] = []
+
+    def first_only(signum: int, frame: Any) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, first_only)
+    except ValueError:  # not the main thread
+        yield received
+        return
+    if previous == signal.SIG_IGN:  # Ctrl-C was ignored (a job run with "&"): it stays so
+        signal.signal(signal.SIGINT, previous)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)

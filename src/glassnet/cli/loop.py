@@ -1,97 +1,136 @@
-"""The CLI's training loop: the engine's ``fit`` one epoch at a time, with a progress bar,
-early stopping on held-out rows, and the best weights kept for Ctrl-C."""
+"""The CLI's configuration of THE epoch loop (:class:`glassnet.loop.Training`): one fit.
+
+``glassnet train`` does not write a loop of its own. It checks its data once, holds out
+validation rows when asked, and configures the engine's loop with the engine's pieces: the
+shuffled batch order (drawn from the run's generator), the validation loss as the epoch's
+logs, the :class:`~glassnet.callbacks.EarlyStopping` callback (which also restores the best
+epoch) and the tqdm :class:`~glassnet.io.progress.ProgressBar`. It steps the loop from outside
+(``for logs in training.epochs()``) only to know, between epochs, which epoch it would keep.
+
+Ctrl-C (the policy is :mod:`glassnet.cli.interrupt`'s): the loop puts back the parameters
+of the last completed epoch and the early-stopping callback those of the best one; a second
+Ctrl-C while they are put back is held (:func:`~glassnet.cli.interrupt.first_sigint_only`).
+"""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..callbacks import Callback, EarlyStopping
+from ..heldout import epoch_logs, prepare_datasets
+from ..io.progress import ProgressBar
+from ..loop import IN_ORDER, Shuffled, Training, TrainingDiverged
 from ..network import Network
-from ..stopping import Plateau
-from .interrupt import sigint_deferred
+from .command import CommandError
+from .interrupt import first_sigint_only, sigint_deferred
 
 VALIDATION_FRACTION = 0.1  # of the training rows, held out when --early-stopping is on
 
 
-class TrainingRun:
-    """Train ``network`` epoch by epoch; ``history`` holds ``loss`` (and ``val_loss``).
+@dataclass
+class Trained:
+    """What one ``train`` fit did: the history as saved in the model file, and the kept epoch.
 
-    Each epoch is one call of :meth:`Network.fit` with ``epochs=1``: the optimizer's state
-    carries over, so this is the engine's own training, observed between epochs.
+    ``history`` is ``{"loss": [...], "val_loss": [...], "best_epoch": n}``; ``best_epoch``
+    (1-based) is None when no epoch completed: the network then holds its initial weights,
+    which are no model to keep.
     """
 
-    def __init__(self, network: Network, optimizer: Any, args: argparse.Namespace) -> None:
-        self.network = network
-        self.optimizer = optimizer
-        self.args = args
-        self.rng = np.random.default_rng(args.seed)
-        self.history: dict[str, Any] = {"loss": [], "val_loss": [], "best_epoch": None}
-        self.interrupted = False
-        self._best = network.get_weights()
-        self._bar: Any = None
+    history: dict[str, Any] = field(
+        default_factory=lambda: {"loss": [], "val_loss": [], "best_epoch": None}
+    )
+    interrupted: bool = False
+    stopped_early: bool = False
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Train on ``x``, ``y``; on Ctrl-C stop and restore the best weights so far.
 
-        ``history["best_epoch"]`` stays None when no epoch completed: the network then holds
-        its initial weights, which are no model to keep.
-        """
+def train_network(
+    network: Network, optimizer: Any, x: np.ndarray, y: np.ndarray, args: argparse.Namespace
+) -> Trained:
+    """Train ``network`` on ``x``, ``y`` as ``args`` say; on Ctrl-C stop and keep what the
+    policy keeps (see the module). Divergence is a :class:`CommandError` (nothing is written)."""
+    rng = np.random.default_rng(args.seed)
+    training, stopping = _configure(network, optimizer, x, y, args, rng)
+    trained = Trained()
+    with first_sigint_only() as received:
         try:
-            self._train(x, y)
-        except KeyboardInterrupt:
-            self.interrupted = True
-        finally:
-            with sigint_deferred() as received:  # a second Ctrl-C must not tear the weights
-                if self._bar is not None:
-                    self._bar.close()
-                self.network.set_weights(self._best)
-            self.interrupted = self.interrupted or bool(received)
+            for _ in training.epochs():
+                pass
+        except KeyboardInterrupt:  # the loop put back the last completed epoch (or the best)
+            trained.interrupted = True
+        except TrainingDiverged as error:
+            raise CommandError(
+                f"training diverged in epoch {training.state.epoch + 1} ({error}); no model "
+                f"written: try a smaller --lr than {optimizer.current_learning_rate:g}"
+            ) from None
+    with sigint_deferred() as late:  # the record and the weights must go together
+        _record(trained, training, stopping)
+    trained.interrupted = trained.interrupted or bool(received) or bool(late)
+    return trained
 
-    def _train(self, x: np.ndarray, y: np.ndarray) -> None:
-        x_fit, y_fit, x_val, y_val = self._validation_split(x, y)
-        stopping = Plateau(0.0, self.args.patience) if x_val is not None else None
-        best_loss = np.inf
-        for epoch in self._epochs():
-            loss = self._one_epoch(x_fit, y_fit)
-            val_loss = None if x_val is None else self.network.loss(x_val, y_val)
-            watched = loss if val_loss is None else val_loss
-            with sigint_deferred(then_raise=True):  # an epoch's record and weights go together
-                self.history["loss"].append(loss)
-                if val_loss is not None:
-                    self.history["val_loss"].append(val_loss)
-                if watched < best_loss or val_loss is None:
-                    best_loss, self._best = watched, self.network.get_weights()
-                    self.history["best_epoch"] = epoch + 1
-            self._show(loss, val_loss)
-            if stopping is not None and stopping.update(watched):
-                break
 
-    def _one_epoch(self, x: np.ndarray, y: np.ndarray) -> float:
-        history = self.network.fit(
-            x, y, optimizer=self.optimizer, epochs=1, batch_size=self.args.batch_size, rng=self.rng
-        )
-        return float(history.loss[-1])
+def _configure(
+    network: Network,
+    optimizer: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    args: argparse.Namespace,
+    rng: np.random.Generator,
+) -> tuple[Training, EarlyStopping | None]:
+    """THE loop, configured for ``args``; the data checked here, once for the whole fit."""
+    x_fit, y_fit, validation = _validation_split(x, y, args, rng)
+    train, held_out = prepare_datasets(network, x_fit, y_fit, None, None, validation, 0.0, rng)
+    for layer in network.layers:  # dropout masks come from the run's generator, as in fit
+        if callable(getattr(layer, "use_rng", None)):
+            layer.use_rng(rng)
+    hooks: list[Callback] = []
+    stopping = None
+    if held_out is not None:
+        stopping = EarlyStopping("val_loss", 0.0, args.patience, restore_best_weights=True)
+        hooks.append(stopping)
+    if not args.quiet:
+        hooks.append(ProgressBar(desc="training"))
+    n_samples = train[0].shape[0]
+    training = Training(
+        network, optimizer, train, epochs=args.epochs, batch_size=args.batch_size,
+        order=Shuffled(rng) if args.batch_size < n_samples else IN_ORDER, callbacks=hooks,
+        measure=lambda loss: epoch_logs(network, loss, train, held_out, {}),
+    )  # fmt: skip
+    return training, stopping
 
-    def _validation_split(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any, Any, Any]:
-        if not self.args.early_stopping:
-            return x, y, None, None
-        order = self.rng.permutation(x.shape[0])
-        n_val = max(1, round(VALIDATION_FRACTION * x.shape[0]))
-        val, fit = order[:n_val], order[n_val:]
-        return x[fit], y[fit], x[val], y[val]
 
-    def _epochs(self) -> Any:
-        from tqdm.auto import tqdm
+def _validation_split(
+    x: np.ndarray, y: np.ndarray, args: argparse.Namespace, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """``--early-stopping`` holds out a random 10% of the training rows (drawn first from
+    the run's generator, before any shuffle)."""
+    if not args.early_stopping:
+        return x, y, None
+    order = rng.permutation(x.shape[0])
+    n_val = validation_size(x.shape[0])
+    val, fit = order[:n_val], order[n_val:]
+    return x[fit], y[fit], (x[val], y[val])
 
-        self._bar = tqdm(
-            range(self.args.epochs), desc="training", unit="epoch", disable=self.args.quiet
-        )
-        return self._bar
 
-    def _show(self, loss: float, val_loss: float | None) -> None:
-        postfix = {"loss": f"{loss:.4f}"}
-        if val_loss is not None:
-            postfix["val_loss"] = f"{val_loss:.4f}"
-        self._bar.set_postfix(postfix, refresh=False)
+def validation_size(n_train: int) -> int:
+    """The rows held out of ``n_train`` training rows for early stopping."""
+    return max(1, round(VALIDATION_FRACTION * n_train))
+
+
+def _record(trained: Trained, training: Training, stopping: EarlyStopping | None) -> None:
+    """The history as the model file keeps it, and the epoch the network now holds."""
+    history = training.history
+    completed = min(len(history.loss), len(history.val_loss) if stopping else len(history.loss))
+    trained.history["loss"] = [float(v) for v in history.loss[:completed]]
+    trained.history["val_loss"] = [float(v) for v in history.val_loss[:completed]]
+    trained.stopped_early = history.stopped_early and not trained.interrupted
+    if completed == 0:
+        return
+    rule = getattr(stopping, "rule", None)
+    if stopping is not None and stopping.best_weights is not None and rule is not None:
+        trained.history["best_epoch"] = rule.best_epoch + 1  # the weights it restored
+    else:
+        trained.history["best_epoch"] = completed  # the loop's last completed epoch

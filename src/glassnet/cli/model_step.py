@@ -46,7 +46,7 @@ def model_row(args: argparse.Namespace, model: Model) -> tuple[np.ndarray, np.nd
 def model_optimizer(metadata: dict[str, Any], lr: float | None) -> tuple[Any, str]:
     """The optimizer ``glassnet train`` used for this model (its ``--optimizer`` and ``--lr``,
     with train's defaults), ``lr`` replacing the rate when given; and a phrase saying which."""
-    from .train import _optimizer
+    from .network_options import build_optimizer
 
     training = metadata.get("training", {})
     name, recorded = training.get("optimizer"), training.get("lr")
@@ -57,7 +57,7 @@ def model_optimizer(metadata: dict[str, Any], lr: float | None) -> tuple[Any, st
         return SGD(learning_rate=rate), (
             f"optimizer sgd (the model file records none), learning rate {rate:g}"
         )
-    optimizer = _optimizer(argparse.Namespace(optimizer=str(name), lr=lr or recorded))
+    optimizer = build_optimizer(argparse.Namespace(optimizer=str(name), lr=lr or recorded))
     origin = "--lr" if lr is not None else "from its training"
     return optimizer, (
         f"optimizer {name}, learning rate {optimizer.current_learning_rate:g} ({origin})"

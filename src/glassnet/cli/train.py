@@ -7,10 +7,9 @@ measurements, malignant or benign), so the command works on a fresh machine.
 from __future__ import annotations
 
 import argparse
-import importlib
-import itertools
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +20,9 @@ from ..io.model_files import save_network
 from ..io.output_paths import check_outputs
 from ..io.table_memory import check_training_memory
 from ..io.tables import Preprocessor, infer_task, split_target
-from ..layers import Dense
 from ..network import Network
 from ..optimizers import SGD, Adam, default_learning_rate
-from ..training import TrainingDiverged
+from .baseline import linear_baseline
 from .command import CommandError, Interrupted
 from .common import (
     add_data_arguments,
@@ -40,7 +38,23 @@ from .common import (
 )
 from .drop import check_drop, drop_names
 from .interrupt import NOTHING_WRITTEN, kept_message, sigint_deferred
-from .loop import TrainingRun
+from .loop import Trained, train_network
+from .network_options import (
+    MIN_ROWS_TO_HOLD_OUT,
+    build_network,
+    build_optimizer,
+    check_options,
+    default_l2,
+    resolve_early_stopping,
+)
+from .report import (
+    baseline_line,
+    data_report,
+    network_report,
+    report_lines,
+    task_report,
+    training_report,
+)
 
 DEFAULT_OUT = "model.safetensors"
 
@@ -59,16 +73,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rates = f"adam {default_learning_rate(Adam)}, sgd {default_learning_rate(SGD)}"
     parser.add_argument("--lr", type=float, help=f"learning rate ({rates})")
-    parser.add_argument("--epochs", type=int, default=20, help="passes over the data (20)")
+    parser.add_argument(
+        "--epochs", type=int, default=200, help="most passes over the data (200; see --patience)"
+    )
     parser.add_argument("--batch-size", type=int, default=32, help="samples per step (32)")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout rate after hidden")
-    parser.add_argument("--l2", type=float, default=0.0, help="L2 penalty strength")
+    parser.add_argument(
+        "--l2",
+        type=float,
+        help="L2 penalty strength (default 5/n for n training rows; 0: none)",
+    )
     parser.add_argument(
         "--early-stopping",
-        action="store_true",
-        help="hold out 10%% of the training rows; stop when their loss stops improving",
+        action=argparse.BooleanOptionalAction,
+        help="hold out 10%% of the training rows; stop when their loss stops improving and "
+        f"keep the best epoch (on, from {MIN_ROWS_TO_HOLD_OUT} training rows)",
     )
     parser.add_argument("--patience", type=int, default=10, help="early-stopping patience (10)")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also fit a linear model on the same split and report its score (on)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for split, init, shuffling")
     parser.add_argument("--out", help=f"model file to write ({DEFAULT_OUT})")
     parser.add_argument("--plot", help="loss-curve PNG (default: next to the model)")
@@ -77,25 +104,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_options(args)  # option errors come before any work on the data
-    optimizer = _optimizer(args)
+    check_options(args)  # option errors come before any work on the data
+    optimizer = build_optimizer(args)
+    started = time.perf_counter()
     out = DEFAULT_OUT if args.out is None else args.out
     plot = os.path.splitext(out)[0] + "-loss.png" if args.plot is None else args.plot
     check_outputs({"--out": out, "--plot": plot}, [args.data])
     try:
         setup = _prepare(args)
-        run_ = TrainingRun(setup.network, optimizer, args)
-        run_.fit(setup.x[setup.train], setup.targets[setup.train])
+        run_ = train_network(
+            setup.network, optimizer, setup.x[setup.train], setup.targets[setup.train], args
+        )
     except KeyboardInterrupt:  # start-up: reading the data, preprocessing
         raise Interrupted(NOTHING_WRITTEN) from None
-    except TrainingDiverged as error:
-        epoch = len(run_.history["loss"]) + 1
-        raise CommandError(
-            f"training diverged in epoch {epoch} ({error}); no model written: try a smaller "
-            f"--lr than {optimizer.current_learning_rate:g}"
-        ) from None
     if run_.history["best_epoch"] is None:  # Ctrl-C in the first epoch: no model to keep
         raise Interrupted(NOTHING_WRITTEN)
+    setup.seconds = time.perf_counter() - started
     return _finish(args, setup, run_, out, plot)
 
 
@@ -112,6 +136,8 @@ class _Setup:
     test: np.ndarray
     network: Network
     source: str
+    report: dict[str, Any]
+    seconds: float = 0.0
 
 
 def _prepare(args: argparse.Namespace) -> _Setup:
@@ -124,17 +150,34 @@ def _prepare(args: argparse.Namespace) -> _Setup:
     x = preprocessor.transform(features, warn=False)
     metadata = _target_metadata(y, task, train_index, args.target or "diagnosis")
     targets = encode_target(y, metadata)
-    network = _build_network(x.shape[1], metadata, args)
-    return _Setup(metadata, preprocessor, x, y, targets, train_index, test_index, network, source)
+    n_validation = resolve_early_stopping(args, len(train_index))
+    if args.l2 is None:  # sized to the rows the network trains on
+        args.l2 = default_l2(len(train_index) - n_validation)
+    network = build_network(x.shape[1], metadata, args, args.l2)
+    report = {
+        "data": data_report(
+            source, len(y), preprocessor.columns,
+            {c: "--drop" for c in drop_names(args.drop)}, str(y.name),
+        ),
+        "task": task_report(y, metadata, bool(args.task)),
+        "split": {
+            "train": len(train_index), "validation": n_validation, "test": len(test_index),
+        },
+        "network": network_report(network, args.activation, metadata),
+    }  # fmt: skip
+    return _Setup(
+        metadata, preprocessor, x, y, targets, train_index, test_index, network, source, report
+    )
 
 
-def _finish(args: argparse.Namespace, setup: _Setup, run_: TrainingRun, out: str, plot: str) -> int:
+def _finish(args: argparse.Namespace, setup: _Setup, run_: Trained, out: str, plot: str) -> int:
     """Metrics, the save, the report and the plot; Ctrl-C here still writes the kept model."""
     notes: list[str] = []
     try:
         metrics = _final_metrics(setup)
+        baseline = _baseline(setup) if args.baseline else None
     except KeyboardInterrupt:
-        run_.interrupted, metrics = True, {}
+        run_.interrupted, metrics, baseline = True, {}, None
         notes.append("no metrics (interrupted while computing them)")
     setup.metadata.update(
         preprocessing=setup.preprocessor.to_json(),
@@ -145,16 +188,24 @@ def _finish(args: argparse.Namespace, setup: _Setup, run_: TrainingRun, out: str
     with sigint_deferred() as received:  # a file half saved is no file
         save_network(out, setup.network, setup.metadata)
     run_.interrupted = run_.interrupted or bool(received)
+    report = training_report(
+        args, setup.report, run_, {"metrics": metrics, "baseline": baseline, "model": out},
+        setup.seconds,
+    )  # fmt: skip
     try:
-        _report(args, metrics, setup.metadata, out, run_)
+        _report(args, report)
         if not run_.interrupted:
-            _loss_plot(args, plot, run_.history)
+            _loss_plot(args, plot, run_.history, setup.network.loss_function.name)
     except KeyboardInterrupt:
         run_.interrupted = True
         notes.append("no loss plot")
     if run_.interrupted:
         raise Interrupted(kept_message(run_.history, args.early_stopping, out, notes))
     return 0
+
+
+def _baseline(setup: _Setup) -> dict[str, Any]:
+    return linear_baseline(setup.x, setup.targets, setup.train, setup.test, setup.metadata["task"])
 
 
 def _final_metrics(setup: _Setup) -> dict[str, Any]:
@@ -189,34 +240,6 @@ def _load_data(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series, str]:
     check_drop(drop, list(frame.columns))
     features, y = split_target(frame, args.target or "diagnosis", drop)
     return features, y, source
-
-
-def _check_options(args: argparse.Namespace) -> None:
-    if not 0.0 < args.test_size < 1.0:
-        raise CommandError(f"--test-size must be in (0, 1), got {args.test_size}")
-    for name in ("epochs", "batch_size", "patience"):
-        if getattr(args, name) < 1:
-            raise CommandError(
-                f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}"
-            )
-    if not 0.0 <= args.dropout < 1.0:
-        raise CommandError(f"--dropout must be in [0, 1), got {args.dropout}")
-    if args.l2 < 0:
-        raise CommandError(f"--l2 must be >= 0, got {args.l2}")
-    if not 0 <= args.seed < 2**32:  # what scikit-learn's split accepts
-        raise CommandError(f"--seed must be in [0, 2**32 - 1], got {args.seed}")
-    if args.lr is not None and not 0.0 < args.lr < float("inf"):
-        raise CommandError(f"--lr must be a positive number, got {args.lr}")
-    if args.dropout:
-        _engine_feature("layers", "Dropout", "--dropout")
-    if args.l2:
-        _engine_feature("regularizers", "L2", "--l2")
-    try:
-        args.hidden_sizes = [int(n) for n in args.hidden.split(",") if n.strip()]
-    except ValueError:
-        raise CommandError(f"--hidden must be sizes like 64,32, got {args.hidden!r}") from None
-    if any(n < 1 for n in args.hidden_sizes):
-        raise CommandError(f"--hidden sizes must be >= 1, got {args.hidden!r}")
 
 
 def _split(y: pd.Series, task: str, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -256,51 +279,6 @@ def _target_metadata(y: pd.Series, task: str, train: np.ndarray, name: str) -> d
     return metadata
 
 
-def _build_network(n_inputs: int, metadata: dict[str, Any], args: argparse.Namespace) -> Network:
-    rng = np.random.default_rng(args.seed)
-    if metadata["task"] == "regression":
-        n_outputs, output, loss = 1, "identity", "mean_squared_error"
-    elif len(metadata["classes"]) == 2:
-        n_outputs, output, loss = 1, "sigmoid", "binary_cross_entropy"
-    else:
-        n_outputs, output, loss = len(metadata["classes"]), "softmax", "categorical_cross_entropy"
-    sizes = [n_inputs, *args.hidden_sizes]
-    init = "he_uniform" if args.activation in ("relu", "leaky_relu", "elu") else "glorot_uniform"
-    layers: list[Any] = []
-    for n_in, n_out in itertools.pairwise(sizes):
-        layers.append(Dense(n_in, n_out, args.activation, weight_init=init, rng=rng))
-        if args.dropout:
-            layers.append(_engine_feature("layers", "Dropout", "--dropout")(args.dropout))
-    layers.append(Dense(sizes[-1], n_outputs, output, rng=rng))
-    penalties = [_engine_feature("regularizers", "L2", "--l2")(args.l2)] if args.l2 else []
-    return Network(layers, loss=loss, penalties=penalties)
-
-
-def _optimizer(args: argparse.Namespace) -> Any:
-    """``--optimizer`` and ``--lr`` -> an optimizer object (resolved once, here)."""
-    from .. import optimizers
-
-    name = (args.optimizer or ("adam" if hasattr(optimizers, "Adam") else "sgd")).lower()
-    args.optimizer = name
-    if name == "sgd":
-        return SGD(learning_rate=args.lr or default_learning_rate(SGD), momentum=0.9)
-    class_name = {"adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad", "adamw": "AdamW"}
-    if name not in class_name:
-        raise CommandError(f"--optimizer must be one of sgd, {', '.join(class_name)}; got {name!r}")
-    return _engine_feature("optimizers", class_name[name], "--optimizer")(
-        learning_rate=args.lr or default_learning_rate(Adam)  # Adam's, for each adaptive one
-    )
-
-
-def _engine_feature(module: str, name: str, option: str) -> Any:
-    try:
-        return getattr(importlib.import_module(f"glassnet.{module}"), name)
-    except (ImportError, AttributeError):
-        raise CommandError(
-            f"{option} needs glassnet.{module}.{name}, which this glassnet version lacks"
-        ) from None
-
-
 class _ModelView:
     def __init__(self, network: Network, metadata: dict[str, Any]) -> None:
         self.network, self.metadata = network, metadata
@@ -313,24 +291,28 @@ def _metrics(model: _ModelView, x: np.ndarray, y: pd.Series) -> dict[str, Any]:
     return classification_metrics(label_indices(y, model.metadata["classes"], "target"), answer)
 
 
-def _report(args: Any, metrics: dict, metadata: dict, out: str, run_: Any) -> None:
+def _report(args: argparse.Namespace, report: dict[str, Any]) -> None:
     if args.json:
-        kept = run_.history["best_epoch"]
-        print_json(
-            {"metrics": metrics, "model": out, "epoch": kept, "interrupted": run_.interrupted}
-        )
+        print_json(report)
         return
-    classes = metadata.get("classes", [])
-    for split, scores in metrics.items():
+    for line in report_lines(report):
+        print(line)
+    classes = report["task"].get("classes", [])
+    for split, scores in report["metrics"].items():
         print(format_metrics(f"{split:<5}", scores, classes))
-    print(f"model written to {out}")
+    compared = baseline_line(report)
+    if compared is not None:
+        print(compared)
+    print(f"model written to {report['model']}")
 
 
-def _loss_plot(args: argparse.Namespace, path: str, history: dict[str, Any]) -> None:
+def _loss_plot(
+    args: argparse.Namespace, path: str, history: dict[str, Any], loss: str
+) -> None:
     try:
         from .plots import plot_loss
 
-        plot_loss(history, path)
+        plot_loss(history, path, loss)  # the y axis names the loss
     except ImportError as error:
         print(f"glassnet: note: no loss plot ({error})", file=sys.stderr)
         return
