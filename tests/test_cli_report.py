@@ -136,7 +136,7 @@ def test_bad_network_options_are_refused_before_the_data_is_read(
     def never(*args, **kwargs):
         raise AssertionError("the data was read before the options were checked")
 
-    monkeypatch.setattr(train, "read_table", never)
+    monkeypatch.setattr(train, "read_data", never)  # the shared reader of every command
     argv = ["train", str(tmp_path / "absent.csv"), "--target", "y", *option]
     assert main(argv) == 2
     err = capsys.readouterr().err
