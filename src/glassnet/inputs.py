@@ -12,13 +12,26 @@ import numpy as np
 
 from .activations import row_sums
 from .checks import as_array, as_float_array
+from .sparse import checked_sparse, is_sparse
 
 if TYPE_CHECKING:
     from .network import Network
 
 
 def inputs(network: Network, X: Any, name: str = "X") -> np.ndarray:
-    """Validate ``X`` as ``(n_samples, n_inputs)`` finite numbers of the network's dtype."""
+    """Validate ``X`` as ``(n_samples, n_inputs)`` finite numbers of the network's dtype.
+
+    A SciPy sparse ``X`` (CSR or CSC, matrix or array) stays sparse: it is returned as CSR
+    (:func:`glassnet.sparse.checked_sparse`), which only the first Dense layer sees.
+    """
+    if is_sparse(X):
+        sparse = checked_sparse(X, name, network.dtype)
+        if sparse.shape[1] != network.n_inputs:
+            raise ValueError(
+                f"{name} has {sparse.shape[1]} features per sample; the network expects "
+                f"{network.n_inputs}"
+            )
+        return sparse
     x = as_float_array(X, name, network.dtype, ndim=(1, 2))
     if x.ndim == 1:
         if x.shape[0] != network.n_inputs:

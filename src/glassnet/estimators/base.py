@@ -10,6 +10,7 @@ import itertools
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -31,6 +32,9 @@ from .params import (
 )
 from .stochastic import SOLVERS, Solver
 from .training import BatchL2, Remembered
+
+# scikit-learn's MLP accepts these sparse formats; the first Dense layer multiplies them
+SPARSE = ["csr", "csc"]
 
 # every solver name, resolved to its object once per fit (check_parameters checked the name)
 _SOLVERS: dict[str, Solver] = {**SOLVERS, "lbfgs": LBFGSSolver()}
@@ -301,11 +305,18 @@ class BaseMLP(BaseEstimator):
         self.best_validation_score_: float | None = -np.inf if self.early_stopping else None
         self.best_loss_: float | None = None if self.early_stopping else np.inf
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR and CSC, as scikit-learn's MLP
+        return tags
+
     # ------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "network_")
         with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
-            x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+            x = validate_data(
+                self, X, accept_sparse=SPARSE, dtype=(np.float64, np.float32), reset=False
+            )
         return self.network_.predict(cast(x, self.network_.dtype, "X"))
 
     def _validation_score(self, x: np.ndarray, y: Any, w: np.ndarray | None) -> float:
@@ -319,4 +330,9 @@ class BaseMLP(BaseEstimator):
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value
         # encountered in reduce" before it raises its clear "Input X contains infinity"
         with np.errstate(invalid="ignore", over="ignore"):
-            return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
+            x, y = validate_data(
+                self, X, y, reset=reset, accept_sparse=SPARSE, dtype=(np.float64, np.float32),
+                **kwargs,
+            )  # fmt: skip
+        # the loop takes rows (x[rows]): CSR's; a copy the size of the non-zeros for CSC
+        return (x.tocsr() if issparse(x) else x), y

@@ -54,7 +54,8 @@ Deliberate differences from scikit-learn
   (``hidden_layer_sizes``, ``activation``, ``output_activation``, ``dropout``, ``dtype``), a
   ``warm_start`` fit, ``partial_fit`` and ``save`` raise a ValueError naming the parameter:
   the fitted network is not what the parameters describe (``warm_start=False`` builds anew).
-* Sparse input is not accepted.
+* Sparse ``X`` (SciPy CSR/CSC, matrix or array) is accepted as by scikit-learn; only the first
+  layer sees it (:mod:`glassnet.sparse`), so it is never densified.
 """
 
 from __future__ import annotations

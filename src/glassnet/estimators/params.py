@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import _check_sample_weight
 
 from ..callbacks import as_callbacks
@@ -181,12 +182,14 @@ def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
 
 
 def cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
-    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
+    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32).
+    A sparse matrix stays sparse: only its stored values are cast and checked."""
     if values.dtype == dtype:
         return values
     with np.errstate(over="ignore"):
         cast = values.astype(dtype)
-    if not np.isfinite(cast).all():
+    stored = cast.data if issparse(cast) else cast
+    if not np.isfinite(stored).all():
         raise ValueError(
             f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
             "scale them or use dtype=None"
