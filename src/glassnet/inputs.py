@@ -75,6 +75,11 @@ def targets(network: Network, Y: Any, n_samples: int, name: str = "Y") -> np.nda
         )
     if _loss_name(network) == "binary_cross_entropy":
         _check_probabilities(y, name)
+    if _loss_name(network) == "half_poisson_deviance" and (y < 0).any():
+        raise ValueError(
+            f"{name} must be >= 0 for half_poisson_deviance (counts or rates), got a minimum "
+            f"of {y.min():g}"
+        )
     if network.uses_logits and type(network.output_layer.activation).__name__ == "Softmax":
         sums = row_sums(y)
         if not np.allclose(sums, 1.0, atol=1e-3 if network.dtype == np.float32 else 1e-6):

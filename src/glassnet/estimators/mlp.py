@@ -79,6 +79,7 @@ REGRESSION_LOSSES = {
     "squared_error": "half_squared_error",
     "absolute_error": "mean_absolute_error",
     "huber": "huber",
+    "poisson": "half_poisson_deviance",
 }
 OUTPUT_ACTIVATIONS = {
     "identity": "identity",
@@ -87,6 +88,7 @@ OUTPUT_ACTIVATIONS = {
     "tanh": "tanh",
     "relu": "relu",
     "softmax": "softmax",
+    "exp": "exp",
 }
 
 
@@ -319,17 +321,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
-    """Multi-layer perceptron regressor: identity output, squared error (scikit-learn's
-    parameters). Loss per batch: ``½ Σ_j (y_j - p_j)²`` averaged over samples, plus
-    ``½ α Σ‖W‖² / s``.
+    """Multi-layer perceptron regressor: identity output and squared error, or exp output and
+    half Poisson deviance (scikit-learn's parameters). Loss per batch: ``½ Σ_j (y_j - p_j)²``
+    averaged over samples, plus ``½ α Σ‖W‖² / s``.
 
     Besides scikit-learn's parameters (see the module docstring for all extras):
 
-    loss : {'squared_error', 'absolute_error', 'huber'}, default 'squared_error'
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber'}, default 'squared_error'
         Per sample ``½ Σ_j r_j²``, ``mean_j |r_j|`` or ``mean_j huber(r_j)`` with
-        ``r = p - y`` and ``huber(r) = ½ r²`` if ``|r| <= 1`` else ``|r| - ½``.
-    output_activation : {None, 'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'softmax'}
-        None is scikit-learn's 'identity'; e.g. 'logistic' keeps predictions in (0, 1).
+        ``r = p - y`` and ``huber(r) = ½ r²`` if ``|r| <= 1`` else ``|r| - ½``. 'poisson' is
+        scikit-learn's: half the Poisson deviance ``Σ_j y_j log(y_j / p_j) - y_j + p_j`` with
+        the log link (an ``exp`` output); it requires ``y >= 0``.
+    output_activation : {None, 'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'softmax', 'exp'}
+        None is scikit-learn's 'identity' ('exp' for 'poisson'); e.g. 'logistic' keeps
+        predictions in (0, 1).
 
     Examples
     --------
@@ -412,12 +417,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.loss = loss
 
     def _loss_name(self) -> str:
-        if self.loss not in REGRESSION_LOSSES:  # scikit-learn's 'poisson' needs an exp output
+        if self.loss not in REGRESSION_LOSSES:
             raise ValueError(f"loss must be one of {sorted(REGRESSION_LOSSES)}, got {self.loss!r}")
         return REGRESSION_LOSSES[self.loss]
 
     def _output_activation(self) -> str:
-        choice = "identity" if self.output_activation is None else self.output_activation
+        """scikit-learn's link (identity; exp for ``loss='poisson'``) unless overridden."""
+        link = "exp" if self.loss == "poisson" else "identity"
+        choice = link if self.output_activation is None else self.output_activation
         if choice not in OUTPUT_ACTIVATIONS:
             raise ValueError(
                 f"output_activation must be None or one of {sorted(OUTPUT_ACTIVATIONS)}, "
@@ -437,6 +444,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         y = np.asarray(y, dtype=x.dtype)
+        if self.loss == "poisson" and (y < 0).any():  # scikit-learn documents it, then gets nan
+            raise ValueError(
+                f"loss='poisson' requires y >= 0 (counts or rates), got a minimum of {y.min():g}"
+            )
         self._y_was_1d = y.ndim == 1 if reset else self._y_was_1d
         return x, y.reshape(-1, 1) if y.ndim == 1 else y
 
