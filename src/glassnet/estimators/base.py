@@ -13,6 +13,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..checks import as_dtype, describe
@@ -190,7 +191,7 @@ class BaseMLP(BaseEstimator):
         if len(names) != n_hidden or any(
             not isinstance(n, str) or n not in ACTIVATIONS for n in names
         ):
-            raise ValueError(
+            raise InvalidParameterError(  # a ValueError (and TypeError), as scikit-learn's
                 f"activation must be one of {sorted(ACTIVATIONS)} or a list of {n_hidden} of "
                 f"them (one per hidden layer), got {describe(activation)}"
             )

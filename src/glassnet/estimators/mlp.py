@@ -65,14 +65,17 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.neural_network import MLPClassifier as ScikitLearnClassifier
+from sklearn.neural_network import MLPRegressor as ScikitLearnRegressor
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
 from ..heldout import class_labels, class_weight_to_sample_weight
 from .base import BaseMLP
-from .params import class_weight_by_index, classifier_output_activation
+from .params import class_weight_by_index, classifier_output_activation, parameter_constraints
 
 # scikit-learn-style names -> the engine's names
 REGRESSION_LOSSES = {
@@ -127,6 +130,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
+
+    _parameter_constraints: dict[str, Any] = parameter_constraints(
+        ScikitLearnClassifier,
+        loss=[StrOptions({"log_loss", "squared_error"})],
+        class_weight="no_validation",
+    )
 
     def __init__(
         self,
@@ -346,6 +355,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     True
     """
 
+    _parameter_constraints: dict[str, Any] = parameter_constraints(
+        ScikitLearnRegressor, loss=[StrOptions(set(REGRESSION_LOSSES))]
+    )
     out_activation_ = "identity"
     _y_was_1d: bool = True
 

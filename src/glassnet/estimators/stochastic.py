@@ -20,6 +20,7 @@ it runs:
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -122,7 +123,7 @@ class SGDSolver(StochasticSolver):
 
     def epoch_schedule(self, est: BaseMLP) -> EpochSchedule | None:
         if est.learning_rate == "invscaling":
-            return EpochEnd(InverseScaling(est.learning_rate_init, est.power_t))
+            return EpochEnd(InverseScaling(_real(est.learning_rate_init), _real(est.power_t)))
         return None
 
     def adaptive(self, est: BaseMLP) -> bool:
@@ -242,7 +243,7 @@ def resolve_batch_size(batch_size: Any, n_samples: int) -> int:
     ``[1, n_samples]`` with a warning."""
     if batch_size == "auto":
         return min(200, n_samples)
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool):
+    if not isinstance(batch_size, (int, np.integer)):  # True is 1 to scikit-learn
         raise ValueError(f"batch_size must be 'auto' or an int, got {batch_size!r}")
     if batch_size < 1 or batch_size > n_samples:
         warnings.warn(
@@ -263,7 +264,7 @@ def split(
     parts = train_test_split(
         *arrays,
         random_state=est._random_state,
-        test_size=float(est.validation_fraction),  # scikit-learn refuses NumPy floats here
+        test_size=_real(est.validation_fraction),  # scikit-learn refuses NumPy floats here
         stratify=stratify,
     )
     x_train, x_val, y_train, y_val = parts[:4]
@@ -276,20 +277,42 @@ def split(
     return (x_train, y_train, w_train), (x_val, est._decode(y_val), w_val, y_val)
 
 
+def _real(value: Any) -> Any:
+    """A number as a float (scikit-learn accepts True for 1, and integers, where the engine's
+    checks refuse bools as likely mistakes); anything else as it is, for those checks."""
+    return float(value) if isinstance(value, numbers.Real) else value
+
+
 def _sgd(est: Any) -> Optimizer:
-    nesterov = bool(est.nesterovs_momentum) and est.momentum > 0
-    return SGD(est.learning_rate_init, momentum=est.momentum, nesterov=nesterov)
+    momentum = _real(est.momentum)
+    if not isinstance(momentum, float):  # (a saved state's) the engine's check says what
+        return SGD(_real(est.learning_rate_init), momentum=momentum)
+    nesterov = bool(est.nesterovs_momentum) and momentum > 0
+    optimizer = SGD(_real(est.learning_rate_init), momentum=min(momentum, 0.5), nesterov=nesterov)
+    # scikit-learn accepts momentum=1 (a velocity that never decays), which the engine's SGD
+    # refuses as a user's likely mistake; the estimator follows scikit-learn
+    optimizer.momentum = momentum
+    return optimizer
+
+
+def _adam(cls: type[Adam] | type[AdamW]) -> Callable[[Any], Optimizer]:
+    """Adam or AdamW from scikit-learn's parameters."""
+    return lambda e: cls(
+        _real(e.learning_rate_init), _real(e.beta_1), _real(e.beta_2), _real(e.epsilon)
+    )
 
 
 # 'sgd' and 'adam' are scikit-learn's rules, the others glassnet's additions (with their usual
 # defaults besides the rate); lbfgs is added by glassnet.estimators.lbfgs
 SOLVERS: dict[str, Solver] = {
     "sgd": SGDSolver(_sgd),
-    "adam": StochasticSolver(lambda e: Adam(e.learning_rate_init, e.beta_1, e.beta_2, e.epsilon)),
-    "adamw": StochasticSolver(lambda e: AdamW(e.learning_rate_init, e.beta_1, e.beta_2, e.epsilon)),
-    "rmsprop": StochasticSolver(lambda e: RMSprop(e.learning_rate_init, epsilon=e.epsilon)),
-    "adagrad": StochasticSolver(lambda e: Adagrad(e.learning_rate_init)),
-    "adadelta": StochasticSolver(lambda e: Adadelta(e.learning_rate_init)),
+    "adam": StochasticSolver(_adam(Adam)),
+    "adamw": StochasticSolver(_adam(AdamW)),
+    "rmsprop": StochasticSolver(
+        lambda e: RMSprop(_real(e.learning_rate_init), epsilon=_real(e.epsilon))
+    ),
+    "adagrad": StochasticSolver(lambda e: Adagrad(_real(e.learning_rate_init))),
+    "adadelta": StochasticSolver(lambda e: Adadelta(_real(e.learning_rate_init))),
 }
 
 
