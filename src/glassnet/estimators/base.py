@@ -37,6 +37,12 @@ from .training import BatchL2, Remembered
 # scikit-learn's MLP accepts these sparse formats; the first Dense layer multiplies them
 SPARSE = ["csr", "csc"]
 
+# scikit-learn's text (its users may match on it); glassnet's own explanation may follow
+NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain large values "
+    "and need to be preprocessed."
+)
+
 # every solver name, resolved to its object once per fit (check_parameters checked the name)
 _SOLVERS: dict[str, Solver] = {**SOLVERS, "lbfgs": LBFGSSolver()}
 
@@ -255,14 +261,11 @@ class BaseMLP(BaseEstimator):
                 self._solver().fit(self, x, y2, w, incremental)
         except TrainingDiverged as error:
             raise ValueError(
-                f"Solver diverged ({error}): learning_rate_init={self.learning_rate_init!r} is "
-                "too large, or the input data has large values and needs preprocessing."
+                f"{NON_FINITE} glassnet stopped training: {error} (learning_rate_init="
+                f"{self.learning_rate_init!r}); the network keeps its last finite parameters."
             ) from None
         if not all(np.isfinite(p.value).all() for p in self.network_.parameters()):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed."
-            )
+            raise ValueError(NON_FINITE)
         return self
 
     def _solver(self) -> Solver:
@@ -325,7 +328,11 @@ class BaseMLP(BaseEstimator):
         early stopping scores them: no second input check (which, after a DataFrame fit,
         would warn that the array has no feature names). Each estimator class scores in
         ``_score_predictions``, as its ``score`` does: accuracy, or R²."""
-        return self._score_predictions(y, self._decode_output(self.network_.predict(x)), w)
+        try:
+            predicted = self.network_.predict(x)
+        except ValueError:  # outputs overflowed: scikit-learn scores non-finite outputs NaN
+            return float("nan")
+        return self._score_predictions(y, self._decode_output(predicted), w)
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value

@@ -33,7 +33,7 @@ from ..callbacks import as_callbacks
 from ..loop import IN_ORDER, BatchOrder, EpochSchedule, StoppingRule, Training
 from ..optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ..schedules import EpochEnd, InverseScaling
-from ..training import train_step
+from ..training import TrainingDiverged, train_step
 from .training import evaluate_loss, reported_loss
 
 if TYPE_CHECKING:
@@ -84,15 +84,20 @@ class StochasticSolver(Solver):
             raise ValueError("partial_fit does not support early_stopping=True")
         if (est.validation_scores_ is not None) != bool(est.early_stopping):
             est._reset_stopping()  # early_stopping switched since the last fit: start afresh
-        training = self.training(est, *split(est, x, y, w), incremental)
-        training.run()
+        train, validation = split(est, x, y, w)
+        training = self.training(est, train, validation, incremental)
+        try:
+            training.run()
+        except TrainingDiverged:
+            if incremental:
+                raise  # scikit-learn's partial_fit ends its one epoch, then finds NaN weights
+            kept_best = run_out_diverged(est, train[0].shape[0])
+            _warn_max_iter(est)
+            if not kept_best:
+                raise  # _fit raises scikit-learn's "non-finite parameter weights" error
+            return
         if not (training.stopped or incremental) and est.n_iter_ == est.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                "the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,  # the caller of fit (fit, _fit, here)
-            )
+            _warn_max_iter(est)
 
     def training(
         self, est: BaseMLP, train: Data, validation: Validation | None, incremental: bool
@@ -116,6 +121,43 @@ class StochasticSolver(Solver):
         )  # fmt: skip
         training.history.planned_epochs = est.max_iter
         return training
+
+
+def _warn_max_iter(est: BaseMLP) -> None:
+    warnings.warn(
+        f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+        "the optimization hasn't converged yet.",
+        ConvergenceWarning,
+        stacklevel=5,  # the caller of fit (fit, _fit, Solver.fit, here)
+    )
+
+
+def run_out_diverged(est: BaseMLP, n_samples: int) -> bool:
+    """Finish a diverged fit as scikit-learn does (its issue #29504).
+
+    It trains on to ``max_iter`` on NaN: every remaining epoch records a NaN loss (and with
+    ``early_stopping`` a NaN validation score, which never counts as "no improvement", so it
+    never stops early), then it warns that ``max_iter`` was reached. With ``early_stopping``
+    it ends with the best weights, so ``predict`` works; without (or when even the best
+    weights are not finite: a dead unit may hide an infinite weight from the score), ``fit``
+    raises (see ``BaseMLP._fit``). glassnet skips the NaN epochs' work but records the same
+    attributes; the network holds its last finite parameters meanwhile (the loop restored
+    them). Returns whether the network now holds the best weights (``fit`` may return).
+    """
+    remaining = max(est.max_iter - est.n_iter_, 0)
+    nan = float("nan")
+    est.n_iter_ += remaining
+    est.t_ += remaining * n_samples
+    est.loss_ = nan
+    est.loss_curve_.extend([nan] * remaining)
+    if est.early_stopping:
+        assert est.validation_scores_ is not None and est.validation_loss_curve_ is not None
+        est.validation_scores_.extend([nan] * remaining)
+        est.validation_loss_curve_.extend([nan] * remaining)
+        if all(np.isfinite(w).all() for w in est._best_weights):
+            est.network_.set_weights(est._best_weights)
+            return True
+    return False
 
 
 class SGDSolver(StochasticSolver):
@@ -259,7 +301,9 @@ def split(
     """scikit-learn's validation split (stratified for single-output classifiers)."""
     if not est.early_stopping:
         return (x, y, w), None
-    stratify = y if est._stratify() else None
+    # scikit-learn stratifies on its encoded labels as booleans: an error about a class names
+    # it 'True' or 'False', as there (the split is the same as on 0.0/1.0)
+    stratify = y.astype(bool) if est._stratify() else None
     arrays = [x, y] if w is None else [x, y, w]
     parts = train_test_split(
         *arrays,
