@@ -54,8 +54,16 @@ Deliberate differences from scikit-learn
   (``hidden_layer_sizes``, ``activation``, ``output_activation``, ``dropout``, ``dtype``), a
   ``warm_start`` fit, ``partial_fit`` and ``save`` raise a ValueError naming the parameter:
   the fitted network is not what the parameters describe (``warm_start=False`` builds anew).
-* Sparse ``X`` (SciPy CSR/CSC, matrix or array) is accepted as by scikit-learn; only the first
-  layer sees it (:mod:`glassnet.sparse`), so it is never densified.
+* The classifier's ``loss_`` is the log-loss computed from the logits; scikit-learn clips the
+  probabilities to ``[eps, 1 - eps]``, so the two differ once predictions saturate (the
+  gradients, hence the weights, do not).
+* After a diverging fit the network keeps its last finite parameters (scikit-learn's are NaN);
+  a classifier whose outputs are not finite scores NaN on held-out data (scikit-learn scores
+  the labels its NaN outputs decode to).
+
+As in scikit-learn: sparse ``X`` (CSR/CSC, matrix or array; only the first layer sees it, see
+:mod:`glassnet.sparse`), ``MLPRegressor(loss='poisson')``, the parameter constraints
+(``_parameter_constraints``, scikit-learn's own) and a divergence's warnings and errors.
 """
 
 from __future__ import annotations
