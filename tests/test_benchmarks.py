@@ -42,7 +42,7 @@ def test_estimator_benchmark_runs_both_libraries_and_they_agree(tmp_path: Path) 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     command = [sys.executable, "benchmarks/estimators.py", "--quick", "--repeats", "1"]
     completed = subprocess.run(
-        [*command, "--rows", "digits-lbfgs", "--json", str(output)],
+        [*command, "--rows", "digits-adam", "--json", str(output)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -79,7 +79,7 @@ def _check_as_scikit_learn(estimator: Any) -> None:
             validate_parameter_constraints({name: constraint}, {name: value}, name_of_class)
         except InvalidParameterError:
             if name == "loss" and isinstance(value, str):
-                _own_wording(name, estimator, lambda v, n: estimator._loss_name())
+                _own_wording(name, value, lambda v, n: estimator._loss_name())
             _own_wording(name, value, _OWN_CHECKS.get(name))
             raise
 
@@ -113,7 +113,17 @@ def _check_choice(choices: tuple[str, ...]) -> Callable[[Any, str], None]:
     return check
 
 
+def _check_activation(value: Any, name: str) -> None:
+    """Called once scikit-learn's constraint refused ``value`` (lists are checked at fit)."""
+    if not (isinstance(value, str) and value in ACTIVATIONS):
+        raise ValueError(
+            f"activation must be one of {sorted(ACTIVATIONS)} or a list of them (one per "
+            f"hidden layer), got {describe(value)}"
+        )
+
+
 _OWN_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "activation": _check_activation,
     "solver": _check_choice(SOLVERS),
     "learning_rate": _check_choice(("constant", "invscaling", "adaptive")),
     "max_iter": check_int,
