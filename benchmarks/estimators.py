@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     repeats = args.repeats or (2 if args.quick else 3)
     start = time.perf_counter()
-    conditions: dict[str, Any] = {"cpu_count": os.cpu_count(),
+    threads = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "OMP_"))}
+    conditions: dict[str, Any] = {"cpu_count": os.cpu_count(), "blas_environment": threads,
                                   "load_average_at_start": os.getloadavg()}  # fmt: skip
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
