@@ -8,20 +8,25 @@ Run from the repository root::
 
 Each cell trains one epoch of ``n`` MNIST-shaped samples (synthetic: speed does not depend on
 the values) and keeps the best of ``repeats`` runs: the machine is shared, and the best run is
-the one least disturbed. All tools are measured in the same process, one after the other, so
-their ratios are comparable even when the absolute numbers are not. GFLOP/s are compared with
-a 2048² matrix product and with the step's own products at the network's layer shapes, both
-timed in the same run; the conditions record the load, the malloc setting and NumPy's BLAS
-(library, threads, the CPU kernel OpenBLAS chose and any ``OPENBLAS_*`` variables).
+the one least disturbed. Each tool runs in a process of its own (``--worker``), the tools
+alternating round after round: PyTorch's OpenMP threads, still spinning after its run, slow the
+NumPy code timed next in the same process (``/work/shared/PERFORMANCE.md``). Ratios within one
+run are comparable even when the absolute numbers are not (the load average is recorded).
+GFLOP/s are compared with a 2048² matrix product and with the step's own products at the
+network's layer shapes, both timed in the same run; the conditions record the load, the
+malloc setting and NumPy's BLAS (library, threads, the CPU kernel OpenBLAS chose and any
+``OPENBLAS_*`` variables).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -143,19 +148,68 @@ def flops_per_sample(sizes: tuple[int, ...]) -> tuple[int, int]:
     return 6 * sum(counts), 4 * counts[0] + 6 * sum(counts[1:])
 
 
-def run_cell(sizes, dtype, batch_size, n_samples, repeats, peak) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def cells(mode: dict[str, Any]) -> list[tuple[tuple[int, ...], str, int, int]]:
+    """The table's cells: (layer sizes, dtype, batch size, samples per epoch)."""
+    return [
+        (sizes, dtype, batch_size, n_samples)
+        for sizes in mode["networks"]
+        for dtype in mode["dtypes"]
+        for batch_size, n_samples in mode["batches"].items()
+    ]
+
+
+def torch_available() -> bool:
+    """Whether torch is installed, without importing it into this (NumPy-timing) process."""
+    return importlib.util.find_spec("torch") is not None
+
+
+def available_tools() -> list[str]:
+    return [t for t in peers.TOOLS if t != "pytorch" or torch_available()]
+
+
+def worker(job: str, mode_name: str) -> Any:
+    """In a process of its own: one epoch per cell with tool ``cells:TOOL`` (best of three: a
+    fresh process's first epochs pay for page faults and BLAS threads waking), or
+    ``worked:RUNNER``'s steps. Returns seconds."""
+    kind, name = job.split(":", 1)
+    mode = MODES[mode_name]
+    if kind == "worked":
+        return worked.RUNNERS[name](mode["worked_steps"])
+    seconds = []
+    for sizes, dtype, batch_size, n_samples in cells(mode):
+        x, labels, y = mnist_shaped(n_samples, dtype)
+        weights, biases = starting_parameters(sizes, dtype)
+        epoch = peers.TOOLS[name](x, labels, y, weights, biases, batch_size, LEARNING_RATE)
+        seconds.append(best_time(epoch, 3))
+    return seconds
+
+
+def in_own_processes(jobs: list[str], mode_name: str, repeats: int) -> dict[str, Any]:
+    """Best (elementwise minimum) of ``repeats`` runs of each job, each run a fresh process;
+    the jobs alternate, in reverse order every other round, so none always runs after the
+    same neighbour."""
+    best: dict[str, Any] = {}
+    for round_number in range(repeats):
+        for job in jobs if round_number % 2 == 0 else jobs[::-1]:
+            command = [sys.executable, __file__, "--worker", job, "--mode", mode_name]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            seconds = json.loads(done.stdout.splitlines()[-1])
+            previous = best.get(job, seconds)
+            best[job] = (
+                [min(a, b) for a, b in zip(previous, seconds, strict=True)]
+                if isinstance(seconds, list)
+                else min(previous, seconds)
+            )
+    return best
+
+
+def build_row(cell, speeds, peak, repeats) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """One row of the table: samples/s of every tool, glassnet's ratios and GFLOP/s."""
-    x, labels, y = mnist_shaped(n_samples, dtype)
-    weights, biases = starting_parameters(sizes, dtype)
+    sizes, dtype, batch_size, n_samples = cell
     row: dict[str, Any] = {"network": "-".join(map(str, sizes)), "dtype": dtype}
-    row.update(batch_size=batch_size, n_samples=n_samples, samples_per_s={}, notes=[])
-    for name, make in peers.TOOLS.items():
-        if name == "pytorch" and not peers.torch_available():
-            row["notes"].append("pytorch skipped: torch is not installed")
-            continue
-        epoch = make(x, labels, y, weights, biases, batch_size, LEARNING_RATE)
-        row["samples_per_s"][name] = n_samples / best_time(epoch, repeats)
-    speeds = row["samples_per_s"]
+    row.update(batch_size=batch_size, n_samples=n_samples, samples_per_s=speeds, notes=[])
+    if "pytorch" not in speeds:
+        row["notes"].append("pytorch skipped: torch is not installed")
     row["ratios"] = {k: speeds["glassnet"] / v for k, v in speeds.items() if k != "glassnet"}
     nominal, performed = flops_per_sample(sizes)
     row["gflops_nominal"] = nominal * speeds["glassnet"] / 1e9
@@ -164,6 +218,26 @@ def run_cell(sizes, dtype, batch_size, n_samples, repeats, peak) -> dict[str, An
     row["layer_matmul_gflops"] = layer_matmul_speed(sizes, dtype, batch_size, repeats)
     row["fraction_of_layer_matmul"] = row["gflops_performed"] / row["layer_matmul_gflops"]
     return row
+
+
+def measure_rows(mode_name: str, peaks: dict[str, float]) -> list[dict[str, Any]]:
+    mode = MODES[mode_name]
+    tools = available_tools()
+    best = in_own_processes([f"cells:{t}" for t in tools], mode_name, mode["repeats"])
+    rows = []
+    for index, cell in enumerate(cells(mode)):
+        speeds = {t: cell[3] / best[f"cells:{t}"][index] for t in tools}
+        rows.append(build_row(cell, speeds, peaks[cell[1]], mode["repeats"]))
+    return rows
+
+
+def measure_worked(mode_name: str) -> dict[str, Any]:
+    """The worked example's online steps, each runner in its own processes."""
+    mode = MODES[mode_name]
+    names = [n for n in worked.RUNNERS if n != "pytorch" or torch_available()]
+    best = in_own_processes([f"worked:{n}" for n in names], mode_name, mode["repeats"])
+    steps = mode["worked_steps"]
+    return {"steps": steps, "us_per_step": {n: best[f"worked:{n}"] / steps * 1e6 for n in names}}
 
 
 def peak_memory(sizes: tuple[int, ...], n_samples: int) -> dict[str, Any]:
@@ -199,10 +273,10 @@ def conditions() -> dict[str, Any]:
         "machine": platform.machine(),
     }
     info["blas"] = blas_conditions()
-    if peers.torch_available():
-        import torch
+    if torch_available():  # its version without importing it here
+        from importlib.metadata import version
 
-        info["torch"] = torch.__version__
+        info["torch"] = version("torch")
         info["torch_threads"] = os.cpu_count()
     import sklearn
 
@@ -278,20 +352,20 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--quick", action="store_true", help="one network, float32 (< 1 min)")
     group.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write JSON")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # one tool's timings, in a child
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.mode)))
+        return 0
     mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     mode = MODES[mode_name]
     start = time.perf_counter()
-    result: dict[str, Any] = {"mode": mode_name, "conditions": conditions(), "rows": []}
+    result: dict[str, Any] = {"mode": mode_name, "conditions": conditions()}
     result["matmul_peak"] = {d: matmul_peak(d, mode["repeats"]) for d in mode["dtypes"]}
-    for sizes in mode["networks"]:
-        for dtype in mode["dtypes"]:
-            for batch_size, n_samples in mode["batches"].items():
-                peak = result["matmul_peak"][dtype]
-                cell = run_cell(sizes, dtype, batch_size, n_samples, mode["repeats"], peak)
-                result["rows"].append(cell)
+    result["rows"] = measure_rows(mode_name, result["matmul_peak"])
     result["memory"] = peak_memory(mode["networks"][-1], mode["memory_samples"])
-    result["worked_example"] = worked.measure(mode["worked_steps"], mode["repeats"])
+    result["worked_example"] = measure_worked(mode_name)
     result["conditions"]["load_average_at_end"] = os.getloadavg()
     result["conditions"]["seconds"] = time.perf_counter() - start
     print_table(result)

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 import numpy as np
-import peers
 
 X = np.array([[0.05, 0.10]])
 Y = np.array([[0.01, 0.99]])
@@ -71,15 +70,12 @@ def _pytorch(steps: int) -> float:
     return time.perf_counter() - start
 
 
-def measure(steps: int, repeats: int) -> dict[str, Any]:
-    """Microseconds per online step (best of ``repeats`` runs of ``steps`` steps)."""
-    runners = {"glassnet_fit": _glassnet_fit, "glassnet_train_step": _glassnet_train_step}
-    if peers.torch_available():
-        runners["pytorch"] = _pytorch
-    us = {
-        name: min(run(steps) for _ in range(repeats)) / steps * 1e6 for name, run in runners.items()
-    }
-    return {"steps": steps, "us_per_step": us}
+# each is timed in a process of its own by benchmarks/run.py (torch's threads disturb NumPy)
+RUNNERS = {
+    "glassnet_fit": _glassnet_fit,
+    "glassnet_train_step": _glassnet_train_step,
+    "pytorch": _pytorch,
+}
 
 
 def describe(result: dict[str, Any]) -> str:

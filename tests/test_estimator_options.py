@@ -273,7 +273,7 @@ def test_classifier_squared_error_loss(iris):
     with pytest.raises(ValueError, match="loss must be 'log_loss' or 'squared_error'"):
         MLPClassifier(loss="hinge", max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match="loss must be one of"):
-        MLPRegressor(loss="poisson", max_iter=1).fit(X, np.arange(150.0))
+        MLPRegressor(loss="hinge", max_iter=1).fit(X, np.arange(150.0))
 
 
 @QUIET

@@ -19,6 +19,7 @@ CASES = {
     "huber": "identity",
     "binary_cross_entropy": "sigmoid",
     "categorical_cross_entropy": "softmax",
+    "half_poisson_deviance": "exp",
 }
 
 
@@ -27,6 +28,8 @@ def targets(name: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.n
         return np.eye(shape[1])[rng.integers(0, shape[1], shape[0])]
     if name == "binary_cross_entropy":
         return rng.integers(0, 2, shape).astype(float)
+    if name == "half_poisson_deviance":  # counts, zeros included
+        return rng.poisson(1.5, shape).astype(float)
     return rng.normal(size=shape)
 
 
@@ -68,6 +71,36 @@ def test_from_logits_gradient(name: str) -> None:
     )
     X = rng.normal(size=(6, 3))
     assert max(c.relative_error for c in gn.gradcheck(net, X, targets(name, rng, (6, 3)))) < 1e-7
+
+
+def test_poisson_gradient_through_another_positive_output() -> None:
+    """Without its exp link (softplus here) the deviance goes through ``∂L/∂p = 1 - y/p``."""
+    rng = np.random.default_rng(6)
+    net = gn.Network(
+        [gn.Dense(3, 4, "tanh", rng=1), gn.Dense(4, 2, "softplus", rng=2)],
+        loss="half_poisson_deviance",
+    )
+    assert not net.uses_logits
+    X, Y = rng.normal(size=(6, 3)), rng.poisson(1.5, (6, 2)).astype(float)
+    w = rng.uniform(0.5, 2.0, size=6)
+    assert max(c.relative_error for c in gn.gradcheck(net, X, Y, w)) < 1e-7
+
+
+def test_poisson_value_is_scikit_learns_half_deviance() -> None:
+    from sklearn.neural_network._base import poisson_loss
+
+    rng = np.random.default_rng(7)
+    y, p = rng.poisson(2.0, (20, 3)).astype(float), rng.uniform(0.2, 4.0, (20, 3))
+    w = rng.uniform(0.5, 2.0, 20)
+    loss = get_loss("poisson")
+    assert loss.value(p, y) == pytest.approx(poisson_loss(y, p), rel=1e-13)
+    assert loss.value(p, y, w) == pytest.approx(poisson_loss(y, p, w), rel=1e-13)
+
+
+def test_poisson_refuses_negative_targets() -> None:
+    net = gn.Network([gn.Dense(2, 1, "exp", rng=0)], loss="half_poisson_deviance")
+    with pytest.raises(ValueError, match=r"Y must be >= 0 for half_poisson_deviance"):
+        net.loss(np.ones((2, 2)), [1.0, -1.0])
 
 
 def test_half_squared_error_is_the_tutorials_loss() -> None:

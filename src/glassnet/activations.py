@@ -215,6 +215,23 @@ class Identity(Activation):
         return grad_a
 
 
+class Exp(Activation):
+    """``a = exp(z)``, ``da/dz = a``: the log link of Poisson regression (positive outputs).
+
+    Paired with the half Poisson deviance the network skips it and uses ``dL/dz = (a - y) / n``.
+    """
+
+    name = "exp"
+
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.exp(z, out=_out(out, z))
+
+    def derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        slope = _out(out, a)
+        slope[...] = a
+        return slope
+
+
 class Softmax(Activation):
     """``a_j = exp(z_j) / Σ_k exp(z_k)`` over each row, computed after subtracting the row maximum.
 
@@ -289,6 +306,7 @@ ACTIVATIONS: dict[str, type] = {
     "softmax": Softmax,
     "identity": Identity,
     "linear": Identity,
+    "exp": Exp,
 }
 
 
@@ -304,6 +322,7 @@ __all__ = [
     "ACTIVATIONS",
     "ELU",
     "Activation",
+    "Exp",
     "Identity",
     "LeakyReLU",
     "ReLU",

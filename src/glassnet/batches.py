@@ -73,6 +73,8 @@ class Batches:
     ) -> np.ndarray | None:
         if array is None:
             return None
+        if not isinstance(array, np.ndarray):  # a sparse CSR matrix: its own row indexing
+            return array[indices]
         out = self._workspace.get(str(slot), (len(indices), *array.shape[1:]), array.dtype)
         # The indices are a permutation of the rows, so they are in range: mode="clip" skips the
         # bounds check, with which NumPy gathers into a temporary and then copies to ``out``.

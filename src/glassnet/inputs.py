@@ -12,13 +12,26 @@ import numpy as np
 
 from .activations import row_sums
 from .checks import as_array, as_float_array
+from .sparse import checked_sparse, is_sparse
 
 if TYPE_CHECKING:
     from .network import Network
 
 
 def inputs(network: Network, X: Any, name: str = "X") -> np.ndarray:
-    """Validate ``X`` as ``(n_samples, n_inputs)`` finite numbers of the network's dtype."""
+    """Validate ``X`` as ``(n_samples, n_inputs)`` finite numbers of the network's dtype.
+
+    A SciPy sparse ``X`` (CSR or CSC, matrix or array) stays sparse: it is returned as CSR
+    (:func:`glassnet.sparse.checked_sparse`), which only the first Dense layer sees.
+    """
+    if is_sparse(X):
+        sparse = checked_sparse(X, name, network.dtype)
+        if sparse.shape[1] != network.n_inputs:
+            raise ValueError(
+                f"{name} has {sparse.shape[1]} features per sample; the network expects "
+                f"{network.n_inputs}"
+            )
+        return sparse
     x = as_float_array(X, name, network.dtype, ndim=(1, 2))
     if x.ndim == 1:
         if x.shape[0] != network.n_inputs:
@@ -62,6 +75,11 @@ def targets(network: Network, Y: Any, n_samples: int, name: str = "Y") -> np.nda
         )
     if _loss_name(network) == "binary_cross_entropy":
         _check_probabilities(y, name)
+    if _loss_name(network) == "half_poisson_deviance" and (y < 0).any():
+        raise ValueError(
+            f"{name} must be >= 0 for half_poisson_deviance (counts or rates), got a minimum "
+            f"of {y.min():g}"
+        )
     if network.uses_logits and type(network.output_layer.activation).__name__ == "Softmax":
         sums = row_sums(y)
         if not np.allclose(sums, 1.0, atol=1e-3 if network.dtype == np.float32 else 1e-6):

@@ -17,6 +17,7 @@ from .activations import Activation, get_activation, ones
 from .checks import as_dtype, as_float_array, as_rng, check_bool, check_int
 from .initializers import get_initializer
 from .parameters import Parameter
+from .sparse import is_sparse
 
 
 class Dense:
@@ -113,12 +114,19 @@ class Dense:
         return [self.weights, self.bias]
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """``z = x @ W + b``, ``a = activation(z)``; returns ``a`` (a buffer reused next call)."""
+        """``z = x @ W + b``, ``a = activation(z)``; returns ``a`` (a buffer reused next call).
+
+        ``x`` may be a SciPy sparse matrix (:mod:`glassnet.sparse`): its own ``@`` gives a
+        dense ``z``, and the data is never densified.
+        """
         weights = self.weights.value
         if x.dtype != weights.dtype:  # np.dot, unlike np.matmul, writes only its own dtype
             x = x.astype(weights.dtype)
         z = self._workspace.get("z", (x.shape[0], self.n_outputs), weights.dtype)
-        np.dot(x, weights, out=z)  # matmul's BLAS call, with half its fixed cost on tiny arrays
+        if is_sparse(x):
+            z[...] = x @ weights  # sparse times dense: dense
+        else:
+            np.dot(x, weights, out=z)  # matmul's BLAS call, half its fixed cost on tiny arrays
         z += self.bias.value
         a = self.activation.forward(z, self._workspace.get("a", z.shape, z.dtype))
         self._x, self._z, self._a = x, z, a
@@ -145,7 +153,9 @@ class Dense:
             grad_z = grad_z.astype(x.dtype)
         self._delta = grad_z
         n_samples = grad_z.shape[0]
-        if n_samples == 1 and x.dtype != np.float32:
+        if is_sparse(x):  # xᵀ δ: sparse times dense, dense; nothing is densified
+            self.weights.grad[...] = x.T @ grad_z
+        elif n_samples == 1 and x.dtype != np.float32:
             # An outer product. OpenBLAS's float64 kernel for AVX-512 is up to 2.3 times slower
             # than NumPy's broadcast product with an inner dimension of 1; its float32 kernels
             # are twice as fast as it (np.matmul is 7 times slower: it does not call BLAS here).

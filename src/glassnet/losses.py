@@ -14,11 +14,13 @@ mean_absolute_error         |y - p|                                      mean
 huber                       ½ r² if |r| <= δ else δ (|r| - ½ δ)          mean
 binary_cross_entropy        -(y log p + (1 - y) log(1 - p))              sum
 categorical_cross_entropy   -y log p                                     sum
+half_poisson_deviance       y log(y / p) - y + p                         sum
 ==========================  =========================================  ==========
 
-The two cross-entropies have a canonical output activation (sigmoid, softmax). A network that
-ends in it computes the loss from the logits ``z`` (``log p = z - logsumexp(z)``), which stays
-finite for any logits, and uses the short gradient ``∂L/∂z = (p - y) / n``.
+The two cross-entropies and the Poisson deviance have a canonical output activation (sigmoid,
+softmax; exp). A network that ends in it uses the short gradient ``∂L/∂z = (p - y) / n``; the
+cross-entropies are then computed from the logits ``z`` (``log p = z - logsumexp(z)``), which
+stays finite for any logits.
 """
 
 from __future__ import annotations
@@ -306,6 +308,52 @@ class CategoricalCrossEntropy(_CrossEntropy):
         return _mean(per_sample, sample_weight)
 
 
+class HalfPoissonDeviance(Loss):
+    """``ℓ = y log(y / p) - y + p`` per output (``0 log 0 = 0``), summed over outputs: half
+    the Poisson deviance, scikit-learn's ``loss='poisson'``. Targets are counts or rates
+    ``y >= 0``; predictions ``p > 0``; ``∂ℓ/∂p = 1 - y / p``.
+
+    Its canonical output activation is ``exp`` (the log link ``p = exp(z)``): after it the
+    network uses ``∂L/∂z = (p - y) / n``, scikit-learn's gradient.
+    """
+
+    name = "half_poisson_deviance"
+    canonical_activation = act.Exp
+
+    def elementwise(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):  # y = 0: 0 log 0 = 0 (xlogy)
+            y_log = np.where(y == 0, 0.0, y * np.log(y / y_pred))
+        return y_log - y + y_pred
+
+    def elementwise_gradient(
+        self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        grad = np.divide(y, y_pred, out=_like(out, y_pred))
+        np.subtract(1.0, grad, out=grad)
+        return grad
+
+    def logits_value(
+        self,
+        z: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        a: np.ndarray | None = None,
+    ) -> float:
+        """The batch loss after the ``exp`` output, from ``a = exp(z)`` as scikit-learn."""
+        p = np.exp(z) if a is None else a
+        return _mean(self.per_sample(p, y), sample_weight)
+
+    def logits_gradient(
+        self,
+        a: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``∂L/∂z = (a - y)`` scaled to the batch mean (``a = exp(z)``)."""
+        return _scale_rows(np.subtract(a, y, out=_like(out, a)), sample_weight, "sum")
+
+
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     shifted = act.shifted_logits(z)
     return shifted - np.log(act.row_sums(np.exp(shifted)))[:, np.newaxis]
@@ -320,6 +368,8 @@ LOSSES: dict[str, type] = {
     "huber": Huber,
     "binary_cross_entropy": BinaryCrossEntropy,
     "categorical_cross_entropy": CategoricalCrossEntropy,
+    "half_poisson_deviance": HalfPoissonDeviance,
+    "poisson": HalfPoissonDeviance,
 }
 
 

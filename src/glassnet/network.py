@@ -27,6 +27,7 @@ from .losses import Loss, get_loss
 from .output_loss import OutputLoss, output_loss
 from .parameters import Parameter
 from .recording import NO_RECORDER, Recorder
+from .sparse import largest_magnitude
 
 PREDICT_CHUNK = 8192  # rows per forward pass in predict(): bounded memory on large inputs
 
@@ -242,7 +243,7 @@ class Network:
             out = self.forward(x)
         net = getattr(self.output_layer, "net", None)
         if not all_finite(out) or (self.uses_logits and net is not None and not all_finite(net)):
-            largest = float(np.abs(x).max())
+            largest = largest_magnitude(x)
             raise ValueError(
                 f"X is too large for this network: its outputs overflow {self.dtype.name} "
                 f"(largest |X| = {largest:.3g}); scale the inputs"

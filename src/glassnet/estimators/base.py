@@ -10,8 +10,10 @@ import itertools
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..checks import as_dtype, describe
@@ -31,6 +33,15 @@ from .params import (
 )
 from .stochastic import SOLVERS, Solver
 from .training import BatchL2, Remembered
+
+# scikit-learn's MLP accepts these sparse formats; the first Dense layer multiplies them
+SPARSE = ["csr", "csc"]
+
+# scikit-learn's text (its users may match on it); glassnet's own explanation may follow
+NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain large values "
+    "and need to be preprocessed."
+)
 
 # every solver name, resolved to its object once per fit (check_parameters checked the name)
 _SOLVERS: dict[str, Solver] = {**SOLVERS, "lbfgs": LBFGSSolver()}
@@ -186,7 +197,7 @@ class BaseMLP(BaseEstimator):
         if len(names) != n_hidden or any(
             not isinstance(n, str) or n not in ACTIVATIONS for n in names
         ):
-            raise ValueError(
+            raise InvalidParameterError(  # a ValueError (and TypeError), as scikit-learn's
                 f"activation must be one of {sorted(ACTIVATIONS)} or a list of {n_hidden} of "
                 f"them (one per hidden layer), got {describe(activation)}"
             )
@@ -250,14 +261,11 @@ class BaseMLP(BaseEstimator):
                 self._solver().fit(self, x, y2, w, incremental)
         except TrainingDiverged as error:
             raise ValueError(
-                f"Solver diverged ({error}): learning_rate_init={self.learning_rate_init!r} is "
-                "too large, or the input data has large values and needs preprocessing."
+                f"{NON_FINITE} glassnet stopped training: {error} (learning_rate_init="
+                f"{self.learning_rate_init!r}); the network keeps its last finite parameters."
             ) from None
         if not all(np.isfinite(p.value).all() for p in self.network_.parameters()):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed."
-            )
+            raise ValueError(NON_FINITE)
         return self
 
     def _solver(self) -> Solver:
@@ -301,11 +309,18 @@ class BaseMLP(BaseEstimator):
         self.best_validation_score_: float | None = -np.inf if self.early_stopping else None
         self.best_loss_: float | None = None if self.early_stopping else np.inf
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR and CSC, as scikit-learn's MLP
+        return tags
+
     # ------------------------------------------------------------- prediction
     def _forward(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "network_")
         with np.errstate(invalid="ignore", over="ignore"):  # see _validate_xy
-            x = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+            x = validate_data(
+                self, X, accept_sparse=SPARSE, dtype=(np.float64, np.float32), reset=False
+            )
         return self.network_.predict(cast(x, self.network_.dtype, "X"))
 
     def _validation_score(self, x: np.ndarray, y: Any, w: np.ndarray | None) -> float:
@@ -313,10 +328,19 @@ class BaseMLP(BaseEstimator):
         early stopping scores them: no second input check (which, after a DataFrame fit,
         would warn that the array has no feature names). Each estimator class scores in
         ``_score_predictions``, as its ``score`` does: accuracy, or R²."""
-        return self._score_predictions(y, self._decode_output(self.network_.predict(x)), w)
+        try:
+            predicted = self.network_.predict(x)
+        except ValueError:  # outputs overflowed: scikit-learn scores non-finite outputs NaN
+            return float("nan")
+        return self._score_predictions(y, self._decode_output(predicted), w)
 
     def _validate_xy(self, X: Any, y: Any, reset: bool, **kwargs: Any) -> tuple[Any, Any]:
         # scikit-learn checks finiteness with a sum: inf + -inf makes it warn "invalid value
         # encountered in reduce" before it raises its clear "Input X contains infinity"
         with np.errstate(invalid="ignore", over="ignore"):
-            return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **kwargs)
+            x, y = validate_data(
+                self, X, y, reset=reset, accept_sparse=SPARSE, dtype=(np.float64, np.float32),
+                **kwargs,
+            )  # fmt: skip
+        # the loop takes rows (x[rows]): CSR's; a copy the size of the non-zeros for CSC
+        return (x.tocsr() if issparse(x) else x), y

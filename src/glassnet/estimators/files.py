@@ -142,6 +142,9 @@ def _params(estimator: Any) -> dict[str, Any]:
         params["random_state"] = int(seed)  # NumPy integers too
     elif seed is not None:  # a RandomState: its state is in the training state
         params["random_state"] = None
+    for name, value in params.items():  # scikit-learn accepts n_iter_no_change=np.inf, ...
+        if isinstance(value, float) and not math.isfinite(value):  # JSON has no infinity
+            params[name] = {"float": repr(value)}
     weights = params.get("class_weight")
     if isinstance(weights, dict):  # JSON keys are text; labels may be numbers
         params["class_weight"] = {"pairs": [[_plain(k), float(v)] for k, v in weights.items()]}
@@ -150,6 +153,9 @@ def _params(estimator: Any) -> dict[str, Any]:
 
 def _unplain_params(params: dict[str, Any]) -> dict[str, Any]:
     params = dict(params)
+    for name, value in params.items():
+        if isinstance(value, dict) and set(value) == {"float"}:
+            params[name] = float(value["float"])  # "inf", "-inf" or "nan"; anything else fails
     if isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     weights = params.get("class_weight")

@@ -54,7 +54,16 @@ Deliberate differences from scikit-learn
   (``hidden_layer_sizes``, ``activation``, ``output_activation``, ``dropout``, ``dtype``), a
   ``warm_start`` fit, ``partial_fit`` and ``save`` raise a ValueError naming the parameter:
   the fitted network is not what the parameters describe (``warm_start=False`` builds anew).
-* Sparse input is not accepted.
+* The classifier's ``loss_`` is the log-loss computed from the logits; scikit-learn clips the
+  probabilities to ``[eps, 1 - eps]``, so the two differ once predictions saturate (the
+  gradients, hence the weights, do not).
+* After a diverging fit the network keeps its last finite parameters (scikit-learn's are NaN);
+  a classifier whose outputs are not finite scores NaN on held-out data (scikit-learn scores
+  the labels its NaN outputs decode to).
+
+As in scikit-learn: sparse ``X`` (CSR/CSC, matrix or array; only the first layer sees it, see
+:mod:`glassnet.sparse`), ``MLPRegressor(loss='poisson')``, the parameter constraints
+(``_parameter_constraints``, scikit-learn's own) and a divergence's warnings and errors.
 """
 
 from __future__ import annotations
@@ -64,20 +73,24 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.neural_network import MLPClassifier as ScikitLearnClassifier
+from sklearn.neural_network import MLPRegressor as ScikitLearnRegressor
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
 from ..heldout import class_labels, class_weight_to_sample_weight
 from .base import BaseMLP
-from .params import class_weight_by_index, classifier_output_activation
+from .params import class_weight_by_index, classifier_output_activation, parameter_constraints
 
 # scikit-learn-style names -> the engine's names
 REGRESSION_LOSSES = {
     "squared_error": "half_squared_error",
     "absolute_error": "mean_absolute_error",
     "huber": "huber",
+    "poisson": "half_poisson_deviance",
 }
 OUTPUT_ACTIVATIONS = {
     "identity": "identity",
@@ -86,6 +99,7 @@ OUTPUT_ACTIVATIONS = {
     "tanh": "tanh",
     "relu": "relu",
     "softmax": "softmax",
+    "exp": "exp",
 }
 
 
@@ -124,6 +138,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
+
+    _parameter_constraints: dict[str, Any] = parameter_constraints(
+        ScikitLearnClassifier,
+        loss=[StrOptions({"log_loss", "squared_error"})],
+        class_weight="no_validation",
+    )
 
     def __init__(
         self,
@@ -318,17 +338,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
-    """Multi-layer perceptron regressor: identity output, squared error (scikit-learn's
-    parameters). Loss per batch: ``½ Σ_j (y_j - p_j)²`` averaged over samples, plus
-    ``½ α Σ‖W‖² / s``.
+    """Multi-layer perceptron regressor: identity output and squared error, or exp output and
+    half Poisson deviance (scikit-learn's parameters). Loss per batch: ``½ Σ_j (y_j - p_j)²``
+    averaged over samples, plus ``½ α Σ‖W‖² / s``.
 
     Besides scikit-learn's parameters (see the module docstring for all extras):
 
-    loss : {'squared_error', 'absolute_error', 'huber'}, default 'squared_error'
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber'}, default 'squared_error'
         Per sample ``½ Σ_j r_j²``, ``mean_j |r_j|`` or ``mean_j huber(r_j)`` with
-        ``r = p - y`` and ``huber(r) = ½ r²`` if ``|r| <= 1`` else ``|r| - ½``.
-    output_activation : {None, 'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'softmax'}
-        None is scikit-learn's 'identity'; e.g. 'logistic' keeps predictions in (0, 1).
+        ``r = p - y`` and ``huber(r) = ½ r²`` if ``|r| <= 1`` else ``|r| - ½``. 'poisson' is
+        scikit-learn's: half the Poisson deviance ``Σ_j y_j log(y_j / p_j) - y_j + p_j`` with
+        the log link (an ``exp`` output); it requires ``y >= 0``.
+    output_activation : {None, 'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'softmax', 'exp'}
+        None is scikit-learn's 'identity' ('exp' for 'poisson'); e.g. 'logistic' keeps
+        predictions in (0, 1).
 
     Examples
     --------
@@ -340,6 +363,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     True
     """
 
+    _parameter_constraints: dict[str, Any] = parameter_constraints(
+        ScikitLearnRegressor, loss=[StrOptions(set(REGRESSION_LOSSES))]
+    )
     out_activation_ = "identity"
     _y_was_1d: bool = True
 
@@ -411,12 +437,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.loss = loss
 
     def _loss_name(self) -> str:
-        if self.loss not in REGRESSION_LOSSES:  # scikit-learn's 'poisson' needs an exp output
+        if self.loss not in REGRESSION_LOSSES:
             raise ValueError(f"loss must be one of {sorted(REGRESSION_LOSSES)}, got {self.loss!r}")
         return REGRESSION_LOSSES[self.loss]
 
     def _output_activation(self) -> str:
-        choice = "identity" if self.output_activation is None else self.output_activation
+        """scikit-learn's link (identity; exp for ``loss='poisson'``) unless overridden."""
+        link = "exp" if self.loss == "poisson" else "identity"
+        choice = link if self.output_activation is None else self.output_activation
         if choice not in OUTPUT_ACTIVATIONS:
             raise ValueError(
                 f"output_activation must be None or one of {sorted(OUTPUT_ACTIVATIONS)}, "
@@ -436,6 +464,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         y = np.asarray(y, dtype=x.dtype)
+        if self.loss == "poisson" and (y < 0).any():  # scikit-learn documents it, then gets nan
+            raise ValueError(
+                f"loss='poisson' requires y >= 0 (counts or rates), got a minimum of {y.min():g}"
+            )
         self._y_was_1d = y.ndim == 1 if reset else self._y_was_1d
         return x, y.reshape(-1, 1) if y.ndim == 1 else y
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight
 
 from ..callbacks import as_callbacks
@@ -23,38 +30,121 @@ from ..checks import (
 # scikit-learn's activation names -> the engine's
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
+# glassnet's parameters beyond scikit-learn's (the classifier adds class_weight)
+EXTRAS = ("l1", "dropout", "dtype", "output_activation", "restore_best_weights", "callbacks")
+
+
+def parameter_constraints(sklearn_class: type, **changes: Any) -> dict[str, Any]:
+    """scikit-learn's ``_parameter_constraints`` of ``sklearn_class`` (its own objects, so
+    glassnet accepts exactly what the installed scikit-learn accepts), with ``changes``:
+    glassnet's wider choices for scikit-learn's parameters, and its extra parameters, which
+    are ``"no_validation"`` there and checked by :func:`check_parameters` as before."""
+    theirs: dict[str, Any] = getattr(sklearn_class, "_parameter_constraints")  # noqa: B009
+    extras = dict.fromkeys(EXTRAS, "no_validation")
+    shared = {
+        "activation": [*theirs["activation"], list, tuple],
+        "solver": [StrOptions(set(SOLVERS))],
+    }
+    return {**theirs, **shared, **extras, **changes}
 
 
 def check_parameters(estimator: Any) -> list[int]:
-    """Check scikit-learn's parameters; return ``hidden_layer_sizes`` as a list of ints.
+    """Check the parameters; return ``hidden_layer_sizes`` as a list of ints.
 
-    Called by ``fit``, not ``__init__`` (scikit-learn's convention). The numbers go through
-    the engine's checks in :mod:`glassnet.checks`, so each error names the parameter,
-    what it must be and what it got, worded as the engine words it (``TypeError`` for a value
-    of the wrong kind, ``ValueError`` for one out of range or not finite).
+    Called by ``fit`` and ``partial_fit``, not ``__init__`` (scikit-learn's convention).
+    scikit-learn's parameters are checked against the class's ``_parameter_constraints``
+    (scikit-learn's own, see :func:`parameter_constraints`), so a value is refused exactly
+    when scikit-learn refuses it, with its ``InvalidParameterError`` (a ``ValueError`` and a
+    ``TypeError``); where glassnet has its own wording for the refusal, the error carries it.
+    glassnet's extras go through the engine's checks in :mod:`glassnet.checks`.
     """
-    sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)
-    if not isinstance(estimator.solver, str) or estimator.solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}, got {describe(estimator.solver)}")
-    if estimator.learning_rate not in ("constant", "invscaling", "adaptive"):
-        raise ValueError(
-            "learning_rate must be 'constant', 'invscaling' or 'adaptive', "
-            f"got {describe(estimator.learning_rate)}"
-        )
-    for name in ("max_iter", "n_iter_no_change", "max_fun"):
-        check_int(getattr(estimator, name), name)
-    for name in ("learning_rate_init", "epsilon"):
-        check_positive(getattr(estimator, name), name)
-    for name in ("alpha", "tol", "power_t", "l1"):
-        check_in_range(getattr(estimator, name), name, 0.0, math.inf)
-    for name in ("beta_1", "beta_2", "dropout"):
-        check_in_range(getattr(estimator, name), name, 0.0, 1.0)
-    check_in_range(estimator.momentum, "momentum", 0.0, 1.0, include_high=True)
-    fraction = estimator.validation_fraction
-    check_in_range(fraction, "validation_fraction", 0.0, 1.0, include_low=False)
-    _check_flags(estimator)
+    _check_as_scikit_learn(estimator)
+    sizes = _hidden_layer_sizes(estimator.hidden_layer_sizes)  # scikit-learn: "must be > 0"
+    check_in_range(estimator.l1, "l1", 0.0, math.inf)
+    check_in_range(estimator.dropout, "dropout", 0.0, 1.0)
+    check_bool(estimator.restore_best_weights, "restore_best_weights")
     _check_callbacks(estimator.callbacks, estimator.solver)
     return sizes
+
+
+def _check_as_scikit_learn(estimator: Any) -> None:
+    """Each constrained parameter against scikit-learn's constraint; a refusal is raised in
+    glassnet's words when it has a check for that parameter that refuses the value too."""
+    name_of_class = type(estimator).__name__
+    for name, constraint in estimator._parameter_constraints.items():
+        if constraint == "no_validation":
+            continue
+        value = getattr(estimator, name)
+        try:
+            validate_parameter_constraints({name: constraint}, {name: value}, name_of_class)
+        except InvalidParameterError:
+            if name == "loss" and isinstance(value, str):
+                _own_wording(name, value, lambda v, n: estimator._loss_name())
+            _own_wording(name, value, _OWN_CHECKS.get(name))
+            raise
+
+
+def _own_wording(name: str, value: Any, check: Callable[[Any, str], Any] | None) -> None:
+    """Raise glassnet's error for a value scikit-learn refused, if glassnet's ``check`` for
+    ``name`` refuses it too; the type stays scikit-learn's ``InvalidParameterError``."""
+    if check is None:
+        return
+    try:
+        check(value, name)
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(str(error)) from None
+
+
+def _check_patience(value: Any) -> None:
+    """scikit-learn's ``n_iter_no_change``: an integer >= 1, or ``np.inf`` (never stop)."""
+    if isinstance(value, numbers.Real) and value == math.inf:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"n_iter_no_change must be an integer or np.inf, got {typed(value)}")
+    if value < 1:
+        raise ValueError(f"n_iter_no_change must be >= 1 or np.inf, got {describe(value)}")
+
+
+def _check_choice(choices: tuple[str, ...]) -> Callable[[Any, str], None]:
+    def check(value: Any, name: str) -> None:
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {describe(value)}")
+
+    return check
+
+
+def _check_activation(value: Any, name: str) -> None:
+    """Called once scikit-learn's constraint refused ``value`` (lists are checked at fit)."""
+    if not (isinstance(value, str) and value in ACTIVATIONS):
+        raise ValueError(
+            f"activation must be one of {sorted(ACTIVATIONS)} or a list of them (one per "
+            f"hidden layer), got {describe(value)}"
+        )
+
+
+_OWN_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "activation": _check_activation,
+    "solver": _check_choice(SOLVERS),
+    "learning_rate": _check_choice(("constant", "invscaling", "adaptive")),
+    "max_iter": check_int,
+    "n_iter_no_change": lambda v, n: _check_patience(v),
+    "max_fun": check_int,
+    "learning_rate_init": check_positive,
+    "epsilon": check_positive,
+    "alpha": lambda v, n: check_in_range(v, n, 0.0, math.inf),
+    "tol": lambda v, n: check_in_range(v, n, 0.0, math.inf),
+    "power_t": lambda v, n: check_in_range(v, n, 0.0, math.inf),
+    "beta_1": lambda v, n: check_in_range(v, n, 0.0, 1.0),
+    "beta_2": lambda v, n: check_in_range(v, n, 0.0, 1.0),
+    "validation_fraction": lambda v, n: check_in_range(v, n, 0.0, 1.0),
+    "momentum": lambda v, n: check_in_range(v, n, 0.0, 1.0, include_high=True),
+    "shuffle": lambda v, n: _check_boolean(v, n),
+    "warm_start": lambda v, n: _check_boolean(v, n),
+    "nesterovs_momentum": lambda v, n: _check_boolean(v, n),
+    "early_stopping": lambda v, n: _check_boolean(v, n),
+    "verbose": lambda v, n: _check_verbose(v),
+    "hidden_layer_sizes": lambda v, n: _hidden_layer_sizes(v),
+}
 
 
 def _check_callbacks(callbacks: Any, solver: str) -> None:
@@ -69,15 +159,6 @@ def _check_callbacks(callbacks: Any, solver: str) -> None:
             UserWarning,
             stacklevel=5,  # the caller of fit (fit, _fit, check_parameters, here)
         )
-
-
-def _check_flags(estimator: Any) -> None:
-    """The on/off parameters. scikit-learn's own follow its rules ("boolean", "verbose");
-    glassnet's ``restore_best_weights`` follows the engine's, as :func:`glassnet.fit` does."""
-    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
-        _check_boolean(getattr(estimator, name), name)
-    _check_verbose(estimator.verbose)
-    check_bool(estimator.restore_best_weights, "restore_best_weights")
 
 
 def _check_boolean(value: Any, name: str) -> None:
@@ -181,12 +262,14 @@ def real_sample_weight(sample_weight: Any, x: np.ndarray) -> np.ndarray:
 
 
 def cast(values: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
-    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32)."""
+    """``values`` in the network's dtype; ``ValueError`` if they do not fit (1e39 in float32).
+    A sparse matrix stays sparse: only its stored values are cast and checked."""
     if values.dtype == dtype:
         return values
     with np.errstate(over="ignore"):
         cast = values.astype(dtype)
-    if not np.isfinite(cast).all():
+    stored = cast.data if issparse(cast) else cast
+    if not np.isfinite(stored).all():
         raise ValueError(
             f"{name} has values beyond the range of {dtype.name} (the network's dtype); "
             "scale them or use dtype=None"

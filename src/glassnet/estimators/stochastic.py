@@ -20,6 +20,7 @@ it runs:
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from ..callbacks import as_callbacks
 from ..loop import IN_ORDER, BatchOrder, EpochSchedule, StoppingRule, Training
 from ..optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from ..schedules import EpochEnd, InverseScaling
-from ..training import train_step
+from ..training import TrainingDiverged, train_step
 from .training import evaluate_loss, reported_loss
 
 if TYPE_CHECKING:
@@ -83,15 +84,20 @@ class StochasticSolver(Solver):
             raise ValueError("partial_fit does not support early_stopping=True")
         if (est.validation_scores_ is not None) != bool(est.early_stopping):
             est._reset_stopping()  # early_stopping switched since the last fit: start afresh
-        training = self.training(est, *split(est, x, y, w), incremental)
-        training.run()
+        train, validation = split(est, x, y, w)
+        training = self.training(est, train, validation, incremental)
+        try:
+            training.run()
+        except TrainingDiverged:
+            if incremental:
+                raise  # scikit-learn's partial_fit ends its one epoch, then finds NaN weights
+            kept_best = run_out_diverged(est, train[0].shape[0])
+            _warn_max_iter(est)
+            if not kept_best:
+                raise  # _fit raises scikit-learn's "non-finite parameter weights" error
+            return
         if not (training.stopped or incremental) and est.n_iter_ == est.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                "the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,  # the caller of fit (fit, _fit, here)
-            )
+            _warn_max_iter(est)
 
     def training(
         self, est: BaseMLP, train: Data, validation: Validation | None, incremental: bool
@@ -117,12 +123,49 @@ class StochasticSolver(Solver):
         return training
 
 
+def _warn_max_iter(est: BaseMLP) -> None:
+    warnings.warn(
+        f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+        "the optimization hasn't converged yet.",
+        ConvergenceWarning,
+        stacklevel=5,  # the caller of fit (fit, _fit, Solver.fit, here)
+    )
+
+
+def run_out_diverged(est: BaseMLP, n_samples: int) -> bool:
+    """Finish a diverged fit as scikit-learn does (its issue #29504).
+
+    It trains on to ``max_iter`` on NaN: every remaining epoch records a NaN loss (and with
+    ``early_stopping`` a NaN validation score, which never counts as "no improvement", so it
+    never stops early), then it warns that ``max_iter`` was reached. With ``early_stopping``
+    it ends with the best weights, so ``predict`` works; without (or when even the best
+    weights are not finite: a dead unit may hide an infinite weight from the score), ``fit``
+    raises (see ``BaseMLP._fit``). glassnet skips the NaN epochs' work but records the same
+    attributes; the network holds its last finite parameters meanwhile (the loop restored
+    them). Returns whether the network now holds the best weights (``fit`` may return).
+    """
+    remaining = max(est.max_iter - est.n_iter_, 0)
+    nan = float("nan")
+    est.n_iter_ += remaining
+    est.t_ += remaining * n_samples
+    est.loss_ = nan
+    est.loss_curve_.extend([nan] * remaining)
+    if est.early_stopping:
+        assert est.validation_scores_ is not None and est.validation_loss_curve_ is not None
+        est.validation_scores_.extend([nan] * remaining)
+        est.validation_loss_curve_.extend([nan] * remaining)
+        if all(np.isfinite(w).all() for w in est._best_weights):
+            est.network_.set_weights(est._best_weights)
+            return True
+    return False
+
+
 class SGDSolver(StochasticSolver):
     """sgd: its ``learning_rate`` rule ('constant', 'invscaling', 'adaptive')."""
 
     def epoch_schedule(self, est: BaseMLP) -> EpochSchedule | None:
         if est.learning_rate == "invscaling":
-            return EpochEnd(InverseScaling(est.learning_rate_init, est.power_t))
+            return EpochEnd(InverseScaling(_real(est.learning_rate_init), _real(est.power_t)))
         return None
 
     def adaptive(self, est: BaseMLP) -> bool:
@@ -242,7 +285,7 @@ def resolve_batch_size(batch_size: Any, n_samples: int) -> int:
     ``[1, n_samples]`` with a warning."""
     if batch_size == "auto":
         return min(200, n_samples)
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool):
+    if not isinstance(batch_size, (int, np.integer)):  # True is 1 to scikit-learn
         raise ValueError(f"batch_size must be 'auto' or an int, got {batch_size!r}")
     if batch_size < 1 or batch_size > n_samples:
         warnings.warn(
@@ -258,12 +301,14 @@ def split(
     """scikit-learn's validation split (stratified for single-output classifiers)."""
     if not est.early_stopping:
         return (x, y, w), None
-    stratify = y if est._stratify() else None
+    # scikit-learn stratifies on its encoded labels as booleans: an error about a class names
+    # it 'True' or 'False', as there (the split is the same as on 0.0/1.0)
+    stratify = y.astype(bool) if est._stratify() else None
     arrays = [x, y] if w is None else [x, y, w]
     parts = train_test_split(
         *arrays,
         random_state=est._random_state,
-        test_size=float(est.validation_fraction),  # scikit-learn refuses NumPy floats here
+        test_size=_real(est.validation_fraction),  # scikit-learn refuses NumPy floats here
         stratify=stratify,
     )
     x_train, x_val, y_train, y_val = parts[:4]
@@ -276,20 +321,42 @@ def split(
     return (x_train, y_train, w_train), (x_val, est._decode(y_val), w_val, y_val)
 
 
+def _real(value: Any) -> Any:
+    """A number as a float (scikit-learn accepts True for 1, and integers, where the engine's
+    checks refuse bools as likely mistakes); anything else as it is, for those checks."""
+    return float(value) if isinstance(value, numbers.Real) else value
+
+
 def _sgd(est: Any) -> Optimizer:
-    nesterov = bool(est.nesterovs_momentum) and est.momentum > 0
-    return SGD(est.learning_rate_init, momentum=est.momentum, nesterov=nesterov)
+    momentum = _real(est.momentum)
+    if not isinstance(momentum, float):  # (a saved state's) the engine's check says what
+        return SGD(_real(est.learning_rate_init), momentum=momentum)
+    nesterov = bool(est.nesterovs_momentum) and momentum > 0
+    optimizer = SGD(_real(est.learning_rate_init), momentum=min(momentum, 0.5), nesterov=nesterov)
+    # scikit-learn accepts momentum=1 (a velocity that never decays), which the engine's SGD
+    # refuses as a user's likely mistake; the estimator follows scikit-learn
+    optimizer.momentum = momentum
+    return optimizer
+
+
+def _adam(cls: type[Adam] | type[AdamW]) -> Callable[[Any], Optimizer]:
+    """Adam or AdamW from scikit-learn's parameters."""
+    return lambda e: cls(
+        _real(e.learning_rate_init), _real(e.beta_1), _real(e.beta_2), _real(e.epsilon)
+    )
 
 
 # 'sgd' and 'adam' are scikit-learn's rules, the others glassnet's additions (with their usual
 # defaults besides the rate); lbfgs is added by glassnet.estimators.lbfgs
 SOLVERS: dict[str, Solver] = {
     "sgd": SGDSolver(_sgd),
-    "adam": StochasticSolver(lambda e: Adam(e.learning_rate_init, e.beta_1, e.beta_2, e.epsilon)),
-    "adamw": StochasticSolver(lambda e: AdamW(e.learning_rate_init, e.beta_1, e.beta_2, e.epsilon)),
-    "rmsprop": StochasticSolver(lambda e: RMSprop(e.learning_rate_init, epsilon=e.epsilon)),
-    "adagrad": StochasticSolver(lambda e: Adagrad(e.learning_rate_init)),
-    "adadelta": StochasticSolver(lambda e: Adadelta(e.learning_rate_init)),
+    "adam": StochasticSolver(_adam(Adam)),
+    "adamw": StochasticSolver(_adam(AdamW)),
+    "rmsprop": StochasticSolver(
+        lambda e: RMSprop(_real(e.learning_rate_init), epsilon=_real(e.epsilon))
+    ),
+    "adagrad": StochasticSolver(lambda e: Adagrad(_real(e.learning_rate_init))),
+    "adadelta": StochasticSolver(lambda e: Adadelta(_real(e.learning_rate_init))),
 }
 
 
