@@ -149,3 +149,23 @@ def test_cli_data_warnings_are_one_line_each_not_one_per_row(tmp_path, capsys) -
         main(["predict", str(tmp_path / "m.safetensors"), data, "-o", str(tmp_path / "p.csv")]) == 0
     )
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_outputs_overflowing_from_huge_parameters_blame_the_parameters_not_the_inputs():
+    """A learning rate of 1e300 left finite but huge weights; predict's overflow said "X is too
+    large ... scale the inputs" although |X| was 1.37 (found by the fuzz run of issue 15's final
+    commit). The message now names the parameters, and in training it is divergence."""
+    import glassnet as gn
+
+    net = gn.Network([gn.Dense(1, 4, "relu", rng=0), gn.Dense(4, 1, "sigmoid", rng=1)],
+                     loss="binary_cross_entropy")  # fmt: skip
+    x = np.array([[0.5], [-1.37]])
+    net.layers[0].weights.value[...] = 1e300
+    net.layers[1].weights.value[...] = 1e300
+    with pytest.raises(ValueError, match="parameters are too large") as caught:
+        net.predict(x)
+    assert "scale the inputs" not in str(caught.value)
+    small = gn.Network([gn.Dense(1, 1, rng=0)])
+    small.layers[0].weights.value[...] = 10.0
+    with pytest.raises(ValueError, match="X is too large"):  # here the inputs are the large part
+        small.predict(np.array([[1e308]]))

@@ -295,8 +295,9 @@ class Training:
         """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
         try:
             return self.measure(loss)
-        except ValueError:  # predict's "outputs overflow": the inputs, or the parameters?
-            if _finite(p.value for p in self.parameters):
+        except ValueError as error:  # predict's "outputs overflow": the inputs, or the parameters?
+            huge = getattr(error, "parameters_diverged", False)  # finite, but they overflow it
+            if _finite(p.value for p in self.parameters) and not huge:
                 raise
             self._diverged()
 

@@ -32,6 +32,26 @@ from .sparse import largest_magnitude
 PREDICT_CHUNK = 8192  # rows per forward pass in predict(): bounded memory on large inputs
 
 
+
+class OutputOverflow(ValueError):
+    """The network's outputs overflowed its dtype: say whether the inputs or the parameters are
+    the large factor of ``x @ W``, so a diverged training run is not blamed on its data."""
+
+    def __init__(self, dtype: np.dtype, largest_x: float, largest_parameter: float) -> None:
+        self.parameters_diverged = largest_parameter > max(largest_x, 1.0)
+        if self.parameters_diverged:
+            message = (
+                f"the network's parameters are too large: its outputs overflow {dtype.name} "
+                f"(largest |parameter| = {largest_parameter:.3g}, largest |X| = {largest_x:.3g});"
+                " training diverged: lower the learning rate"
+            )
+        else:
+            message = (
+                f"X is too large for this network: its outputs overflow {dtype.name} "
+                f"(largest |X| = {largest_x:.3g}); scale the inputs"
+            )
+        super().__init__(message)
+
 class Network:
     """A feedforward network: ``layers`` applied in order, trained to minimise ``loss``.
 
@@ -243,12 +263,12 @@ class Network:
             out = self.forward(x)
         net = getattr(self.output_layer, "net", None)
         if not all_finite(out) or (self.uses_logits and net is not None and not all_finite(net)):
-            largest = largest_magnitude(x)
-            raise ValueError(
-                f"X is too large for this network: its outputs overflow {self.dtype.name} "
-                f"(largest |X| = {largest:.3g}); scale the inputs"
-            )
+            raise OutputOverflow(self.dtype, largest_magnitude(x), self._largest_parameter())
         return out
+
+    def _largest_parameter(self) -> float:
+        with np.errstate(invalid="ignore"):
+            return max((float(np.max(np.abs(p.value))) for p in self.parameters()), default=0.0)
 
     def loss(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
         """The loss (mean over samples, plus any penalty) of the network on ``X`` against ``Y``."""

@@ -157,12 +157,14 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 
 def check_exit(code: int, err: str) -> None:
-    """Exit 0, or exit 2 with exactly one error line (warnings aside) and no traceback."""
+    """Exit 0, or exit 2 with exactly one error line (warnings and notes aside: train's report
+    notes, such as early stopping switched off on a small table) and no traceback."""
     assert "Traceback" not in err, err
     last = err.splitlines()[-1] if err else ""
     event(f"exit {code}" + ("" if code == 0 else f": {last.split('/tmp')[0][17:45]}"))
     lines = err.splitlines()
-    errors = [line for line in lines if not line.startswith("glassnet: warning: ")]
+    asides = ("glassnet: warning: ", "glassnet: note: ")
+    errors = [line for line in lines if not line.startswith(asides)]
     if code == 0:
         assert not [line for line in errors if "error" in line], err
         return
