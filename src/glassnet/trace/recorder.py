@@ -112,7 +112,8 @@ class Trace:
         The document is versioned (``schema_version``); docs/view.md lists its fields. It is
         what the glass view draws (:meth:`to_html`).
         """
-        return {**extras(self, Names(self)), **to_dict(self)}
+        names = Names(self)  # once: on a 784-128-10 network it is most of the time
+        return {**extras(self, names), **to_dict(self, names)}
 
     def to_html(self, path: Any) -> None:
         """Write the glass view of this step to ``path``: one self-contained HTML file.

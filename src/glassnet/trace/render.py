@@ -94,9 +94,10 @@ def shared_bias(record: Any) -> bool:
     return not record.trainable and bool(np.all(record.before == record.before.flat[0]))
 
 
-def to_dict(trace: Trace) -> dict[str, Any]:
-    """Plain lists, floats and strings: ``json.dumps(trace.to_dict())`` works."""
-    names = Names(trace)
+def to_dict(trace: Trace, names: Names | None = None) -> dict[str, Any]:
+    """Plain lists, floats and strings: ``json.dumps(trace.to_dict())`` works. ``names``: the
+    trace's :class:`Names` when the caller has them (building them is most of the time)."""
+    names = Names(trace) if names is None else names
     parameters = []
     for p in trace.parameters:
         parameters.append(
