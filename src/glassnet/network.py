@@ -33,12 +33,18 @@ PREDICT_CHUNK = 8192  # rows per forward pass in predict(): bounded memory on la
 
 
 
+ORDINARY_INPUT = 1e10  # |X| below this never explains an overflow of x @ W by itself
+
+
 class OutputOverflow(ValueError):
     """The network's outputs overflowed its dtype: say whether the inputs or the parameters are
     the large factor of ``x @ W``, so a diverged training run is not blamed on its data."""
 
     def __init__(self, dtype: np.dtype, largest_x: float, largest_parameter: float) -> None:
-        self.parameters_diverged = largest_parameter > max(largest_x, 1.0)
+        # inputs of ordinary size (standardized data, raw counts or prices) cannot be the cause;
+        # huge inputs make huge gradients, so there scaling them is the advice even when the
+        # parameters have grown larger still
+        self.parameters_diverged = largest_x < ORDINARY_INPUT and largest_parameter > largest_x
         if self.parameters_diverged:
             message = (
                 f"the network's parameters are too large: its outputs overflow {dtype.name} "
