@@ -37,7 +37,7 @@ class LBFGSSolver(Solver):
 
         def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
             unpack(parameters, flat)
-            value, grads = loss_and_gradient(est.network_, est._penalty, x, y, w, divisor)
+            value, grads = loss_and_gradient(est.network_, x, y, w, divisor)
             return value, flatten(grads)
 
         result = scipy.optimize.minimize(

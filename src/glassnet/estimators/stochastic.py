@@ -229,7 +229,7 @@ class ScikitLearnEpoch:
     ) -> dict[str, float]:
         est = self.est
         score = est._validation_score(x, y, w)
-        val_loss = evaluate_loss(est.network_, est._penalty, x, y_encoded, w, est._loss_divisor())
+        val_loss = evaluate_loss(est.network_, x, y_encoded, w, est._loss_divisor())
         assert est.validation_scores_ is not None and est.validation_loss_curve_ is not None
         est.validation_scores_.append(score)
         est.validation_loss_curve_.append(val_loss)

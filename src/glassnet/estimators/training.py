@@ -90,7 +90,6 @@ def _weights(network: Any) -> list[np.ndarray]:
 
 def loss_and_gradient(
     network: Any,
-    penalty: BatchL2,
     x: np.ndarray,
     y: np.ndarray,
     w: np.ndarray | None,
@@ -106,7 +105,6 @@ def loss_and_gradient(
 
 def evaluate_loss(
     network: Any,
-    penalty: BatchL2,
     x: np.ndarray,
     y: np.ndarray,
     w: np.ndarray | None,
