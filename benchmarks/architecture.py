@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 from collections import Counter
 from pathlib import Path
 
 import grimp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: its tests
 
 
 def modules_per_folder(package: Path) -> dict[str, int]:
@@ -41,36 +44,13 @@ def function_lengths(package: Path) -> list[tuple[int, str]]:
 
 
 def circles(runtime: bool) -> list[list[str]]:
-    """The strongly connected components of glassnet's import graph (Tarjan's algorithm)."""
+    """The circles of glassnet's import graph, found by the architecture test's own Tarjan
+    search (``tests/test_architecture.py``), so the figures and CI's check are one algorithm."""
+    from tests.test_architecture import strongly_connected_components
+
     graph = grimp.build_graph("glassnet", cache_dir=None, exclude_type_checking_imports=runtime)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    found: list[list[str]] = []
-
-    def visit(module: str) -> None:
-        index[module] = low[module] = len(index)
-        stack.append(module)
-        for other in graph.find_modules_directly_imported_by(module):
-            if other not in index:
-                visit(other)
-                low[module] = min(low[module], low[other])
-            elif other in stack:
-                low[module] = min(low[module], index[other])
-        if low[module] == index[module]:
-            component = []
-            while True:
-                other = stack.pop()
-                component.append(other)
-                if other == module:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for module in sorted(graph.modules):
-        if module not in index:
-            visit(module)
-    return found
+    components = strongly_connected_components(graph)
+    return sorted(sorted(c) for c in components if len(c) > 1)  # a module alone is no circle
 
 
 def main() -> None:
