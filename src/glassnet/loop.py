@@ -292,7 +292,7 @@ class Training:
         return total / self.batches.n_samples
 
     def _measure(self, loss: float) -> dict[str, float]:
-        """The epoch's logs; an overflow there caused by infinite parameters is divergence."""
+        """The epoch's logs; an overflow there from infinite or huge parameters is divergence."""
         try:
             return self.measure(loss)
         except ValueError as error:  # predict's "outputs overflow": the inputs, or the parameters?
